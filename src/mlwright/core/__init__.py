@@ -1,0 +1,1 @@
+"""Errors, configuration and shared types used by every other layer."""

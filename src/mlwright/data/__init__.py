@@ -1,0 +1,1 @@
+"""Ingest, schema inference, profiling and fingerprints of tabular data."""

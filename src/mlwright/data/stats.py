@@ -1,0 +1,196 @@
+"""Column statistics of a Parquet table, computed by DuckDB in a few vectorised passes.
+
+The first pass computes every column's counts, moments, quantiles and string lengths, and
+the content fingerprint, in one scan. Later passes (exact uniqueness, top values,
+histograms) each read only the columns they need.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from mlwright.data.duck import ident
+from mlwright.data.schema import is_numeric_type, is_temporal_type, is_text_type
+
+QUANTILES = (0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99)
+N_TOP_VALUES = 10
+N_HISTOGRAM_BINS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnStats:
+    """First-pass statistics of one column; numbers of temporal columns are epoch seconds."""
+
+    name: str
+    dtype: str
+    n_present: int
+    n_distinct: int
+    min: float | None = None
+    max: float | None = None
+    mean: float | None = None
+    std: float | None = None
+    quantiles: tuple[float, ...] | None = None
+    mean_length: float | None = None
+    mean_spaces: float | None = None
+    n_number_like: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TableStats:
+    """First-pass statistics of a table, and its content fingerprint."""
+
+    n_rows: int
+    columns: tuple[ColumnStats, ...]
+    fingerprint: str
+
+
+def value_expr(name: str, dtype: str) -> str | None:
+    """The column as a DOUBLE for moments and histograms, or None for non-numeric columns."""
+    q = ident(name)
+    if dtype.upper() == "BOOLEAN":
+        return f"{q}::INTEGER::DOUBLE"
+    if is_temporal_type(dtype):
+        return f"epoch({q})::DOUBLE"
+    if is_numeric_type(dtype):
+        # Infinities and NaN would poison the moments; they count as absent here.
+        return f"(CASE WHEN isfinite({q}::DOUBLE) THEN {q}::DOUBLE END)"
+    return None
+
+
+def _column_aggregates(i: int, name: str, dtype: str) -> list[str]:
+    q = ident(name)
+    parts = [f"count({q}) AS c{i}_n", f"approx_count_distinct({q}) AS c{i}_d"]
+    v = value_expr(name, dtype)
+    if v is not None:
+        quantiles = ", ".join(str(p) for p in QUANTILES)
+        parts += [
+            f"min({v}) AS c{i}_min",
+            f"max({v}) AS c{i}_max",
+            f"avg({v}) AS c{i}_mean",
+            f"stddev_samp({v}) AS c{i}_std",
+            f"approx_quantile({v}, [{quantiles}]) AS c{i}_q",
+        ]
+    elif is_text_type(dtype):
+        parts += [
+            f"avg(length({q})) AS c{i}_len",
+            f"avg(length({q}) - length(replace({q}, ' ', ''))) AS c{i}_spaces",
+            f"count(try_cast({q} AS DOUBLE)) AS c{i}_num",
+        ]
+    return parts
+
+
+def scan_stats(con: Any, parquet: str, columns: tuple[tuple[str, str], ...]) -> TableStats:
+    """One scan: per-column statistics and the order-sensitive content fingerprint.
+
+    The fingerprint is a SHA-256 over the column names and types, the row count and the sum
+    of DuckDB's hash of every row with its position, so identical data in the same order
+    gets the same fingerprint whichever file it came from.
+    """
+    selects = ["count(*) AS n_rows"]
+    row = ", ".join(["file_row_number", *(ident(n) for n, _ in columns)])
+    selects.append(f"sum(hash({row})::HUGEINT)::VARCHAR AS content_hash")
+    for i, (name, dtype) in enumerate(columns):
+        selects += _column_aggregates(i, name, dtype)
+    relation = f"read_parquet({parquet}, file_row_number = true)"
+    cursor = con.execute(f"SELECT {', '.join(selects)} FROM {relation}")
+    values = dict(zip([d[0] for d in cursor.description], cursor.fetchone(), strict=True))
+    n_rows = int(values["n_rows"])
+    stats = tuple(_column_stats(i, name, dtype, values) for i, (name, dtype) in enumerate(columns))
+    payload = json.dumps([list(columns), n_rows, values["content_hash"]])
+    return TableStats(n_rows, stats, hashlib.sha256(payload.encode()).hexdigest())
+
+
+def _column_stats(i: int, name: str, dtype: str, values: dict[str, Any]) -> ColumnStats:
+    def get(key: str) -> Any:
+        return values.get(f"c{i}_{key}")
+
+    quantiles = get("q")
+    return ColumnStats(
+        name=name,
+        dtype=dtype,
+        n_present=int(get("n")),
+        n_distinct=int(get("d")),
+        min=_float(get("min")),
+        max=_float(get("max")),
+        mean=_float(get("mean")),
+        std=_float(get("std")),
+        quantiles=tuple(float(x) for x in quantiles) if quantiles else None,
+        mean_length=_float(get("len")),
+        mean_spaces=_float(get("spaces")),
+        n_number_like=None if get("num") is None else int(get("num")),
+    )
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def exact_unique(con: Any, parquet: str, names: list[str]) -> set[str]:
+    """The columns among ``names`` whose present values are all distinct."""
+    if not names:
+        return set()
+    checks = [f"count(DISTINCT {ident(n)}) = count({ident(n)})" for n in names]
+    row = con.execute(f"SELECT {', '.join(checks)} FROM read_parquet({parquet})").fetchone()
+    return {name for name, unique in zip(names, row, strict=True) if unique}
+
+
+def top_values(con: Any, parquet: str, names: list[str]) -> dict[str, list[tuple[str, int]]]:
+    """The most frequent present values of each column, with their counts."""
+    if not names:
+        return {}
+    parts = [
+        f"(SELECT {i} AS k, {ident(n)}::VARCHAR AS v, count(*) AS c "
+        f"FROM read_parquet({parquet}) WHERE {ident(n)} IS NOT NULL "
+        f"GROUP BY 2 ORDER BY 3 DESC, 2 LIMIT {N_TOP_VALUES})"
+        for i, n in enumerate(names)
+    ]
+    found: dict[str, list[tuple[str, int]]] = {n: [] for n in names}
+    for k, value, count in con.execute(" UNION ALL ".join(parts)).fetchall():
+        found[names[k]].append((str(value), int(count)))
+    for values in found.values():
+        values.sort(key=lambda pair: (-pair[1], pair[0]))
+    return found
+
+
+def histogram_edges(low: float, high: float, n_bins: int = N_HISTOGRAM_BINS) -> list[float]:
+    """Equal-width bin edges over [low, high]; one bin when the range is empty."""
+    if high <= low:
+        return [low, high]
+    width = (high - low) / n_bins
+    return [low + width * i for i in range(n_bins)] + [high]
+
+
+def histograms(
+    con: Any, parquet: str, columns: list[tuple[str, str, list[float]]]
+) -> dict[str, list[int]]:
+    """Count each column's values in its bins ``(name, dtype, edges)``; the last bin is closed."""
+    if not columns:
+        return {}
+    parts = []
+    for i, (name, dtype, edges) in enumerate(columns):
+        v = value_expr(name, dtype)
+        low, n_bins = edges[0], len(edges) - 1
+        width = (edges[-1] - edges[0]) / n_bins if n_bins and edges[-1] > edges[0] else 1.0
+        bin_expr = f"least(greatest(floor(({v} - {low!r}) / {width!r}), 0), {n_bins - 1})"
+        parts.append(
+            f"SELECT {i} AS k, {bin_expr}::INTEGER AS b FROM read_parquet({parquet}) "
+            f"WHERE {v} IS NOT NULL"
+        )
+    counts = {name: [0] * (len(edges) - 1) for name, _, edges in columns}
+    query = f"SELECT k, b, count(*) FROM ({' UNION ALL '.join(parts)}) GROUP BY 1, 2"
+    for k, b, count in con.execute(query).fetchall():
+        counts[columns[k][0]][b] = int(count)
+    return counts
+
+
+def first_non_number(con: Any, parquet: str, name: str) -> str | None:
+    """The first value of a text column that does not parse as a number."""
+    q = ident(name)
+    row = con.execute(
+        f"SELECT {q} FROM read_parquet({parquet}) "
+        f"WHERE {q} IS NOT NULL AND try_cast({q} AS DOUBLE) IS NULL LIMIT 1"
+    ).fetchone()
+    return None if row is None else str(row[0])

@@ -1,0 +1,1 @@
+"""Runs, datasets and artifacts on the metadata and artifact stores."""

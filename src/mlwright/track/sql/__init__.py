@@ -1,0 +1,1 @@
+"""The SQLAlchemy implementation of the metadata store (SQLite and PostgreSQL)."""

@@ -1,0 +1,83 @@
+"""Bring a metadata store's schema to the revision this mlwright needs.
+
+Procedure to change the schema: change ``rows.py``, then add a revision under
+``migrations/versions/`` named ``NNNN_what.py`` whose ``down_revision`` is the previous head
+(write the operations by hand; on SQLite use ``op.batch_alter_table``), then add a test that
+upgrades a store written at the previous revision.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import text
+
+from mlwright.core.errors import SchemaVersionError
+from mlwright.track.sql.engine import WRITE_OPTION
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from sqlalchemy.engine import Connection, Engine
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# Serialises concurrent upgrades of one PostgreSQL database ("mlwr" in ASCII).
+PG_MIGRATION_LOCK = 0x6D6C7772
+
+
+def _config() -> Config:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+def _scripts(config: Config) -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(config)
+
+
+def head_revision() -> str:
+    """The newest schema revision this mlwright knows."""
+    head = _scripts(_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(conn: Connection) -> str | None:
+    """The revision a store is at, or None for an empty database."""
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> str:
+    """Upgrade the store to ``revision`` in one transaction, safe against concurrent openers.
+
+    Raises
+    ------
+    SchemaVersionError
+        The store is at a revision this mlwright does not know (written by a newer one).
+    """
+    from alembic import command
+
+    config = _config()
+    scripts = _scripts(config)
+    target = scripts.get_current_head() if revision == "head" else revision
+    with engine.connect().execution_options(**{WRITE_OPTION: True}) as conn, conn.begin():
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_MIGRATION_LOCK})
+        current = current_revision(conn)
+        if current == target:
+            return current
+        known = {s.revision for s in scripts.walk_revisions()}
+        if current is not None and current not in known:
+            msg = f"the store's schema revision {current!r} is newer than this mlwright knows"
+            raise SchemaVersionError(msg, hint="upgrade mlwright: pip install -U mlwright")
+        config.attributes["connection"] = conn
+        command.upgrade(config, revision)
+    assert target is not None
+    return target

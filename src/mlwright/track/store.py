@@ -1,0 +1,91 @@
+"""The metadata store interface, and the registry that picks an implementation by URI."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from importlib.metadata import entry_points
+from typing import TYPE_CHECKING
+
+from mlwright.core.errors import ConfigError, MlwrightWarning
+
+if TYPE_CHECKING:
+    from mlwright.track.entities import DatasetRecord, NewDataset
+
+
+class DatasetStore(ABC):
+    """Versions of named datasets."""
+
+    @abstractmethod
+    def add_dataset(self, new: NewDataset) -> DatasetRecord:
+        """Record a new version of ``new.name``; versions count up from 1 and are never reused."""
+
+    @abstractmethod
+    def get_dataset(self, name: str, version: int | None = None) -> DatasetRecord:
+        """One version (the latest when ``version`` is None); raises DatasetNotFoundError."""
+
+    @abstractmethod
+    def list_datasets(self, name: str | None = None) -> list[DatasetRecord]:
+        """Every version, or every version of one name, by name then version."""
+
+    @abstractmethod
+    def find_dataset(self, name: str, fingerprint: str) -> DatasetRecord | None:
+        """The version of ``name`` with this content fingerprint, if there is one."""
+
+    @abstractmethod
+    def delete_dataset(self, name: str, version: int | None = None) -> list[DatasetRecord]:
+        """Delete one version, or all versions when ``version`` is None; return what went."""
+
+    @abstractmethod
+    def is_artifact_referenced(self, key: str) -> bool:
+        """Whether any record still points at the artifact ``key``."""
+
+
+class MetadataStore(DatasetStore, ABC):
+    """Everything the workspace records; later issues add runs and models."""
+
+    @abstractmethod
+    def schema_revision(self) -> str | None:
+        """The store's schema revision."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections."""
+
+
+StoreBuilder = Callable[[str], MetadataStore]
+
+
+def _sql_store(uri: str) -> MetadataStore:
+    from mlwright.track.sql.store import SqlMetadataStore
+
+    return SqlMetadataStore(uri)
+
+
+_BUILTIN: dict[str, StoreBuilder] = {"sqlite": _sql_store, "postgresql": _sql_store}
+
+
+def available_schemes() -> dict[str, StoreBuilder]:
+    """Built-in schemes, plus third-party ones from the ``mlwright.stores`` entry points."""
+    import warnings
+
+    schemes = dict(_BUILTIN)
+    for ep in entry_points(group="mlwright.stores"):
+        if ep.name in schemes:
+            continue
+        try:
+            schemes[ep.name] = ep.load()
+        except Exception as exc:  # a broken plugin must not break the built-in stores
+            message = f"store plugin {ep.name!r} failed to load: {exc}"
+            warnings.warn(message, MlwrightWarning, stacklevel=2)
+    return schemes
+
+
+def open_store(uri: str) -> MetadataStore:
+    """Open the metadata store a URI names (``sqlite:///...``, ``postgresql+psycopg://...``)."""
+    scheme = uri.split(":", 1)[0].split("+", 1)[0].lower()
+    schemes = available_schemes()
+    if scheme not in schemes:
+        msg = f"no metadata store for URI scheme {scheme!r}"
+        raise ConfigError(msg, hint=f"available schemes: {', '.join(sorted(schemes))}")
+    return schemes[scheme](uri)
