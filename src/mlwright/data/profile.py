@@ -16,10 +16,10 @@ from mlwright.core.errors import SchemaError
 from mlwright.data.duck import connect, literal
 from mlwright.data.leakage import leaking_columns
 from mlwright.data.schema import (
-    ColumnSchema,
-    Role,
     TEXT_MIN_MEAN_LENGTH,
     TEXT_MIN_MEAN_SPACES,
+    ColumnSchema,
+    Role,
     RoleEvidence,
     Schema,
     infer_role,

@@ -96,9 +96,7 @@ class Schema:
     def with_roles(self, roles: Mapping[str, Role | str]) -> Schema:
         """A copy with the given columns' roles overridden."""
         overrides = parse_roles(roles, self.names)
-        return Schema(
-            tuple(replace(c, role=overrides.get(c.name, c.role)) for c in self.columns)
-        )
+        return Schema(tuple(replace(c, role=overrides.get(c.name, c.role)) for c in self.columns))
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready mapping."""

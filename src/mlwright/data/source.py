@@ -137,7 +137,9 @@ def resolve_source(
     return FrameSource(table=frame_to_arrow(source), display=f"<{type(source).__name__}>")
 
 
-def _resolve_files(text: str, file_format: SourceFormat | str | None, options: ReadOptions) -> Source:
+def _resolve_files(
+    text: str, file_format: SourceFormat | str | None, options: ReadOptions
+) -> Source:
     if _GLOB_CHARS & set(text):
         paths = tuple(Path(p) for p in sorted(globlib.glob(text)) if Path(p).is_file())
         if not paths:
@@ -227,8 +229,7 @@ def check_unique_names(names: list[str], *, where: str) -> None:
         key = name.strip().lower()
         if key in seen:
             msg = (
-                f"{where} has duplicate column names: {name!r} "
-                f"(columns {seen[key]} and {position})"
+                f"{where} has duplicate column names: {name!r} (columns {seen[key]} and {position})"
             )
             raise MalformedDataError(msg, hint="rename one of them", column=name)
         seen[key] = position

@@ -86,7 +86,7 @@ def retry_write(operation: Callable[[], T], *, what: str, uri: str) -> T:
         except (OperationalError, IntegrityError) as exc:
             if attempt == MAX_WRITE_ATTEMPTS or not _is_transient(exc):
                 raise store_error(exc, what=what, uri=uri) from exc
-            time.sleep(min(2.0, 0.05 * 2**attempt) * random.uniform(0.5, 1.5))  # noqa: S311
+            time.sleep(min(2.0, 0.05 * 2**attempt) * random.uniform(0.5, 1.5))
     raise AssertionError  # pragma: no cover - the loop always returns or raises
 
 

@@ -145,9 +145,7 @@ class SqlMetadataStore(MetadataStore):
 
     def delete_dataset(self, name: str, version: int | None = None) -> list[DatasetRecord]:
         """Delete one version or all of them; raises DatasetNotFoundError if none match."""
-        doomed = (
-            self.list_datasets(name) if version is None else [self.get_dataset(name, version)]
-        )
+        doomed = self.list_datasets(name) if version is None else [self.get_dataset(name, version)]
         if not doomed:
             self.get_dataset(name)  # raises the not-found error with the known names
 

@@ -1,0 +1,1 @@
+"""The ``mlwright`` command line: parse, call the Python API, print."""
