@@ -7,7 +7,6 @@ import logging
 import shutil
 import socket
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +17,8 @@ from mlwright.core.types import ProgressCallback, ignore_progress
 from mlwright.data.dataset import Dataset, check_name, parse_ref
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from mlwright.data.schema import Role
     from mlwright.track.artifacts import ArtifactStore
     from mlwright.track.entities import DatasetRecord

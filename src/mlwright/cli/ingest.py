@@ -54,11 +54,11 @@ def ingest(
     from mlwright.data.schema import parse_role_options
 
     if sql is not None and from_uri is None:
-        raise ConfigError(
-            "--sql needs --from DATABASE_URI", hint="e.g. --from postgresql://host/db"
-        )
+        msg = "--sql needs --from DATABASE_URI"
+        raise ConfigError(msg, hint="e.g. --from postgresql://host/db")
     if sql is None and source is None:
-        raise ConfigError("name a SOURCE file or glob, or pass --sql and --from", hint="see --help")
+        msg = "name a SOURCE file or glob, or pass --sql and --from"
+        raise ConfigError(msg, hint="see --help")
     roles = parse_role_options(role or [])
     with workspace_from(ctx) as ws, progress_status(not (as_json or quiet)) as progress:
         result = ws.ingest(

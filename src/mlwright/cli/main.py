@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,6 +13,9 @@ from mlwright.cli import datasets
 from mlwright.cli.context import GlobalOptions
 from mlwright.cli.demo import demo
 from mlwright.cli.ingest import ingest
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 app = typer.Typer(
     name="mlwright",
@@ -52,7 +54,7 @@ def main(
         typer.Option(
             "--store",
             envvar="MLWRIGHT_STORE_URI",
-            help="Metadata store URI, e.g. postgresql+psycopg://host/db (default: SQLite in the workspace).",
+            help="Metadata store URI, e.g. postgresql+psycopg://host/db (default: SQLite).",
             show_default=False,
         ),
     ] = None,

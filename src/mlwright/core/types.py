@@ -11,7 +11,8 @@ class ProgressCallback(Protocol):
     ``stage`` names the step in a few words; ``fraction`` is the share done (0..1) when known.
     """
 
-    def __call__(self, stage: str, fraction: float | None = None) -> None: ...
+    def __call__(self, stage: str, fraction: float | None = None) -> None:
+        """Report that work reached ``stage``."""
 
 
 def ignore_progress(stage: str, fraction: float | None = None) -> None:

@@ -10,8 +10,7 @@ from __future__ import annotations
 import codecs
 import re
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlwright.core.errors import DataError, EmptyDataError, EncodingError, MalformedDataError
 from mlwright.data.csv_dialect import CsvDialect, sniff_dialect
@@ -19,6 +18,9 @@ from mlwright.data.duck import connect, literal, path_list
 from mlwright.data.excel import read_excel
 from mlwright.data.source import FileSource, FrameSource, Source, SourceFormat, SqlSource
 from mlwright.data.sql_source import duckdb_relation, stage_query
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 # Spellings of "missing" that CSV exports use; read as NULL rather than as text.
 NULL_STRINGS = ("", "NA", "N/A", "NULL", "null", "NaN", "nan")

@@ -6,7 +6,6 @@ reference that drift monitoring compares production data against.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -40,6 +39,7 @@ from mlwright.data.stats import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from pathlib import Path
 
 HIGH_MISSING_SHARE = 0.3

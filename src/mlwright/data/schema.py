@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlwright.core.errors import SchemaError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 
 class Role(StrEnum):

@@ -90,7 +90,7 @@ def _query_batches(source: SqlSource) -> Iterator[Any]:
     try:
         with engine.connect() as conn:
             result = conn.execution_options(stream_results=True).execute(sa.text(source.query))
-            names = [str(name) for name in result.keys()]
+            names = [str(name) for name in result]
             check_unique_names(names, where="the query result")
             for rows in result.partitions(BATCH_ROWS):
                 columns = list(zip(*rows, strict=True))

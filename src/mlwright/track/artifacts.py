@@ -169,6 +169,7 @@ class HashingWriter:
         self.key: str | None = None
 
     def write(self, data: bytes) -> int:
+        """Write and hash ``data``."""
         self._digest.update(data)
         return self._raw.write(data)
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
@@ -22,6 +21,9 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from mlwright.core._optional import import_optional
 from mlwright.core.errors import ConfigError, StoreError
 from mlwright.core.uri import redact_uri
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 WRITE_OPTION = "mlwright_write"
 SQLITE_BUSY_TIMEOUT_S = 30.0
