@@ -141,7 +141,8 @@ def _resolve_files(
     text: str, file_format: SourceFormat | str | None, options: ReadOptions
 ) -> Source:
     if _GLOB_CHARS & set(text):
-        paths = tuple(Path(p) for p in sorted(globlib.glob(text))  # noqa: PTH207 - a user pattern may be absolute if Path(p).is_file())
+        matches = sorted(globlib.glob(text))  # noqa: PTH207 - a user's pattern may be absolute
+        paths = tuple(Path(p) for p in matches if Path(p).is_file())
         if not paths:
             msg = f"no files match {text!r}"
             raise SourceNotFoundError(msg, hint="check the pattern and the folder", path=text)
