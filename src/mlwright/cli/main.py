@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, Annotated
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -13,9 +14,6 @@ from mlwright.cli import datasets
 from mlwright.cli.context import GlobalOptions
 from mlwright.cli.demo import demo
 from mlwright.cli.ingest import ingest
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 app = typer.Typer(
     name="mlwright",

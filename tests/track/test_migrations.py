@@ -1,0 +1,74 @@
+"""A store written by an older mlwright opens in a newer one; a newer store is refused."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import pytest
+import sqlalchemy as sa
+
+from mlwright.core.errors import SchemaVersionError
+from mlwright.track.sql import migrate
+from mlwright.track.sql.engine import make_engine
+from mlwright.track.sql.store import SqlMetadataStore
+from tests.track.test_sql_store import new_dataset
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_uri(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'mlwright.db'}"
+    return str(request.getfixturevalue("postgres_uri"))
+
+
+def test_store_at_first_revision_is_upgraded_with_its_data(store_uri: str) -> None:
+    engine = make_engine(store_uri)
+    assert migrate.upgrade(engine, "0001") == "0001"
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO dataset_names (name, last_version) VALUES ('old', 1)"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO datasets (name, version, fingerprint, artifact_key, n_rows, "
+                "n_columns, size_bytes, source, schema_json, profile_json, created_at) VALUES "
+                "('old', 1, :fp, :key, 5, 1, 99, 'old.csv', :schema, '{}', :at)"
+            ),
+            {
+                "fp": "f" * 64,
+                "key": "a" * 64,
+                "schema": '{"columns": []}',
+                "at": datetime(2026, 1, 1, tzinfo=UTC),
+            },
+        )
+    engine.dispose()
+
+    store = SqlMetadataStore(store_uri)
+    try:
+        assert store.schema_revision() == migrate.head_revision() != "0001"
+        old = store.get_dataset("old")
+        assert (old.version, old.n_rows, old.created_by) == (1, 5, None)
+        newer = replace(new_dataset(), name="old")
+        assert store.add_dataset(newer).version == 2
+    finally:
+        store.close()
+
+
+def test_reopening_at_head_changes_nothing(store_uri: str) -> None:
+    SqlMetadataStore(store_uri).close()
+    store = SqlMetadataStore(store_uri)
+    assert store.schema_revision() == migrate.head_revision()
+    store.close()
+
+
+def test_store_from_a_newer_mlwright_is_refused(store_uri: str) -> None:
+    SqlMetadataStore(store_uri).close()
+    engine = make_engine(store_uri)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+    with pytest.raises(SchemaVersionError, match="newer than this mlwright"):
+        SqlMetadataStore(store_uri)
