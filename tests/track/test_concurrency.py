@@ -53,7 +53,7 @@ def run_together(commands: list[list[str]], cwd: Path | None = None) -> list[str
     ]
     failures = []
     for child in children:
-        out, err = child.communicate(timeout=240)
+        _, err = child.communicate(timeout=240)
         if child.returncode != 0:
             failures.append(f"exit {child.returncode}: {err.strip()[-2000:]}")
     return failures
