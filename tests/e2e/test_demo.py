@@ -1,0 +1,43 @@
+"""`mlwright demo` runs the lifecycle (for now: ingest and profile) on bundled real data."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+MLWRIGHT = str(Path(sys.executable).parent / "mlwright")
+
+
+def demo(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [MLWRIGHT, "--workspace", str(tmp_path / "ws"), "demo", *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+
+
+def test_demo_ingests_and_profiles_the_attrition_data(tmp_path: Path) -> None:
+    result = demo(tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "attrition:1" in result.stdout
+    assert "1,470 rows" in result.stdout
+    assert "employee_id" in result.stdout
+    assert "identifier" in result.stdout
+
+
+def test_demo_twice_reuses_the_dataset(tmp_path: Path) -> None:
+    demo(tmp_path)
+    result = demo(tmp_path, "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["ref"] == "attrition:1"
+    assert data["is_new"] is False
+    roles = {c["name"]: c["role"] for c in data["schema"]["columns"]}
+    assert roles["employee_id"] == "identifier"
+    assert roles["MonthlyIncome"] == "numeric"
+    assert roles["Department"] == "categorical"
+    assert data["profile"]["target"] == "Attrition"
