@@ -143,7 +143,7 @@ class ArtifactStore:
     def uri(self, key: str) -> str:
         """A URL of the artifact that fsspec understands."""
         path = self._object_path(key)
-        return path if self.is_local else self.fs.unstrip_protocol(path)  # type: ignore[no-any-return]
+        return path if self.is_local else str(self.fs.unstrip_protocol(path))
 
     def size(self, key: str) -> int:
         """Size of a stored artifact in bytes."""

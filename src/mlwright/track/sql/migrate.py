@@ -71,7 +71,7 @@ def upgrade(engine: Engine, revision: str = "head") -> str:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_MIGRATION_LOCK})
         current = current_revision(conn)
-        if current == target:
+        if current is not None and current == target:
             return current
         known = {s.revision for s in scripts.walk_revisions()}
         if current is not None and current not in known:
