@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from importlib import import_module
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING
 
@@ -56,20 +57,25 @@ class MetadataStore(DatasetStore, ABC):
 StoreBuilder = Callable[[str], MetadataStore]
 
 
-def _sql_store(uri: str) -> MetadataStore:
-    from mlwright.track.sql.store import SqlMetadataStore
+# Built-in implementations, named as entry points are ("module:attribute") and imported only
+# when chosen, so that the interface does not import its implementations.
+_BUILTIN = {
+    "sqlite": "mlwright.track.sql.store:SqlMetadataStore",
+    "postgresql": "mlwright.track.sql.store:SqlMetadataStore",
+}
 
-    return SqlMetadataStore(uri)
 
-
-_BUILTIN: dict[str, StoreBuilder] = {"sqlite": _sql_store, "postgresql": _sql_store}
+def _load(target: str) -> StoreBuilder:
+    module, _, attribute = target.partition(":")
+    builder: StoreBuilder = getattr(import_module(module), attribute)
+    return builder
 
 
 def available_schemes() -> dict[str, StoreBuilder]:
     """Built-in schemes, plus third-party ones from the ``mlwright.stores`` entry points."""
     import warnings
 
-    schemes = dict(_BUILTIN)
+    schemes = {scheme: _load(target) for scheme, target in _BUILTIN.items()}
     for ep in entry_points(group="mlwright.stores"):
         if ep.name in schemes:
             continue
