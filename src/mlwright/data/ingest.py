@@ -12,11 +12,24 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mlwright.core.errors import DataError, EmptyDataError, EncodingError, MalformedDataError
+from mlwright.core.errors import (
+    DataError,
+    EmptyDataError,
+    EncodingError,
+    MalformedDataError,
+    SourceQueryError,
+)
 from mlwright.data.csv_dialect import CsvDialect, sniff_dialect
 from mlwright.data.duck import connect, literal, path_list
 from mlwright.data.excel import read_excel
-from mlwright.data.source import FileSource, FrameSource, Source, SourceFormat, SqlSource
+from mlwright.data.source import (
+    FileSource,
+    FrameSource,
+    Source,
+    SourceFormat,
+    SqlSource,
+    check_unique_names,
+)
 from mlwright.data.sql_source import duckdb_relation, stage_query
 
 if TYPE_CHECKING:
@@ -65,6 +78,8 @@ def stage(
         _copy(con, relation, dest, source)
         return _describe(con, dest, source)
     except duckdb.Error as exc:
+        if isinstance(source, SqlSource):
+            raise _query_error(exc, source) from exc
         raise translate_duckdb_error(exc, source.display) from exc
     finally:
         con.close()
@@ -88,11 +103,25 @@ def _file_relation(source: FileSource, con: Any, work_dir: Path) -> str:
     if source.format is SourceFormat.CSV:
         return _csv_relation(source, work_dir)
     if source.format is SourceFormat.PARQUET:
+        _check_parquet_names(paths)
         return f"read_parquet({path_list(paths)}, union_by_name = true)"
     if source.format is SourceFormat.JSON:
         return f"read_json({path_list(paths)}, format = 'auto', union_by_name = true)"
     con.register("mlwright_excel", read_excel(paths[0], source.options.sheet))
     return "mlwright_excel"
+
+
+def _check_parquet_names(paths: list[Path]) -> None:
+    """Refuse repeated column names, which DuckDB would rename ("a", "a_1") without a word."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    for path in paths:
+        try:
+            names = pq.read_schema(path).names
+        except (pa.ArrowException, OSError):
+            continue  # not Parquet at all: DuckDB says so in its own words
+        check_unique_names([str(n) for n in names], where=str(path))
 
 
 def _csv_relation(source: FileSource, work_dir: Path, *, full_sample: bool = False) -> str:
@@ -156,16 +185,28 @@ def _describe(con: Any, dest: Path, source: Source) -> StagedTable:
 
     n_rows = pq.read_metadata(dest).num_rows
     if n_rows == 0:
-        what = "has a header but no data rows" if _is_file(source) else "has no rows"
-        msg = f"{source.display} {what}"
-        raise EmptyDataError(msg, hint="check that the export is complete")
+        raise _empty_error(source)
     described = con.execute(f"DESCRIBE SELECT * FROM read_parquet({literal(str(dest))})")
     columns = tuple((str(row[0]), str(row[1])) for row in described.fetchall())
     return StagedTable(path=dest, n_rows=n_rows, columns=columns)
 
 
-def _is_file(source: Source) -> bool:
-    return isinstance(source, FileSource)
+def _empty_error(source: Source) -> EmptyDataError:
+    if isinstance(source, SqlSource):
+        msg = f"the query on {source.display} returned no rows"
+        return EmptyDataError(msg, hint="check its WHERE clause")
+    if isinstance(source, FileSource) and source.format is SourceFormat.CSV:
+        msg = f"{source.display} has a header but no data rows"
+    else:
+        msg = f"{source.display} has no rows"
+    return EmptyDataError(msg, hint="check that the export is complete")
+
+
+def _query_error(exc: Exception, source: SqlSource) -> SourceQueryError:
+    text = str(exc).strip()
+    detail = text.splitlines()[0].split(": ", 1)[-1] if text else type(exc).__name__
+    msg = f"the query failed on {source.display}: {detail}"
+    return SourceQueryError(msg, hint="fix the SQL and run it again")
 
 
 _CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")

@@ -7,11 +7,13 @@ through in batches.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlwright.core.errors import (
     EmptyDataError,
+    MalformedDataError,
     MissingDependencyError,
     SourceNotFoundError,
     SourceQueryError,
@@ -26,6 +28,7 @@ BATCH_ROWS = 50_000
 CONNECT_TIMEOUT_S = 10
 _DUCKDB_SUFFIXES = (".duckdb", ".ddb")
 _SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
+_TRAILING_SEMICOLONS = re.compile(r"[\s;]+$")
 
 
 def normalise_uri(uri: str) -> str:
@@ -53,7 +56,14 @@ def duckdb_relation(source: SqlSource, con: Any) -> str | None:
         raise SourceNotFoundError(msg, hint="check the path after --from", path=str(path))
     con.execute(f"ATTACH {literal(str(path))} AS mlwright_source (READ_ONLY)")
     con.execute("USE mlwright_source")
-    return f"({source.query})"
+    # Binding the query alone keeps its column names as written; as a subquery DuckDB
+    # would rename a repeated name ("a", "a_1") without a word.
+    relation = con.sql(source.query)
+    if relation is None:
+        msg = f"the statement on {source.display} returns no result set"
+        raise SourceQueryError(msg, hint="pass a query that returns rows (SELECT ...)")
+    check_unique_names([str(name) for name in relation.columns], where="the query result")
+    return f"({_TRAILING_SEMICOLONS.sub('', source.query)})"
 
 
 def stage_query(source: SqlSource, parts_dir: Path) -> list[Path]:
@@ -83,24 +93,50 @@ def stage_query(source: SqlSource, parts_dir: Path) -> list[Path]:
 
 
 def _query_batches(source: SqlSource) -> Iterator[Any]:
-    import pyarrow as pa
     import sqlalchemy as sa
 
     engine = _engine(source)
     try:
-        with engine.connect() as conn:
+        with _connect(engine, source) as conn:
             result = conn.execution_options(stream_results=True).execute(sa.text(source.query))
-            names = [str(name) for name in result]
+            if not result.returns_rows:
+                msg = f"the statement on {source.display} returns no result set"
+                raise SourceQueryError(msg, hint="pass a query that returns rows (SELECT ...)")
+            # Not `for name in result`: that iterates (and consumes) the rows.
+            names = [str(name) for name in result.keys()]  # noqa: SIM118
             check_unique_names(names, where="the query result")
             for rows in result.partitions(BATCH_ROWS):
-                columns = list(zip(*rows, strict=True))
-                yield pa.table({n: pa.array(c) for n, c in zip(names, columns, strict=True)})
-    except sa.exc.OperationalError as exc:
-        raise _query_error(source, exc, connecting=_is_connect_error(exc)) from exc
+                yield _batch_table(names, rows)
     except sa.exc.DBAPIError as exc:
         raise _query_error(source, exc, connecting=False) from exc
     finally:
         engine.dispose()
+
+
+def _batch_table(names: list[str], rows: list[Any]) -> Any:
+    """An Arrow table of one batch of rows; a column Arrow cannot type is an error."""
+    import pyarrow as pa
+
+    arrays = {}
+    for name, values in zip(names, zip(*rows, strict=True), strict=True):
+        try:
+            arrays[name] = pa.array(values)
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            detail = str(exc).strip().splitlines()[0]
+            msg = f"column {name!r} of the query result cannot be read: {detail}"
+            hint = "CAST it to one type in the query, e.g. CAST(x AS TEXT)"
+            raise MalformedDataError(msg, hint=hint, column=name) from exc
+    return pa.table(arrays)
+
+
+def _connect(engine: Any, source: SqlSource) -> Any:
+    """Open a connection; a failure here means the database cannot be reached."""
+    import sqlalchemy as sa
+
+    try:
+        return engine.connect()
+    except sa.exc.DBAPIError as exc:
+        raise _query_error(source, exc, connecting=True) from exc
 
 
 def _engine(source: SqlSource) -> Any:
@@ -125,11 +161,6 @@ def _engine(source: SqlSource) -> Any:
         msg = f"{source.display} is not a database URI"
         hint = "use e.g. postgresql://user@host/db, sqlite:///file.db or a .duckdb file"
         raise SourceQueryError(msg, hint=hint) from exc
-
-
-def _is_connect_error(exc: Exception) -> bool:
-    text = str(exc).lower()
-    return any(word in text for word in ("connect", "refused", "timeout", "resolve", "host"))
 
 
 def _query_error(source: SqlSource, exc: Exception, *, connecting: bool) -> SourceQueryError:
