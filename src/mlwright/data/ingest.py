@@ -135,6 +135,10 @@ def _csv_relation(source: FileSource, work_dir: Path, *, full_sample: bool = Fal
     nulls = "[" + ", ".join(literal(s) for s in NULL_STRINGS) + "]"
     options = [
         f"delim = {literal(dialect.delimiter)}",
+        # The quoting the sample was checked with (RFC 4180); DuckDB's sniffer may pick "'"
+        # and then read two lines as one row.
+        "quote = '\"'",
+        "escape = '\"'",
         f"header = {str(dialect.header_names is not None).lower()}",
         f"encoding = {literal(encoding)}",
         f"nullstr = {nulls}",
