@@ -27,7 +27,8 @@ SAMPLE_BYTES = 256 * 1024
 SAMPLE_LINES = 500
 DELIMITER_CANDIDATES = (",", "\t", ";", "|")
 # Encodings DuckDB decodes itself; anything else is transcoded to UTF-8 first.
-DUCKDB_ENCODINGS = {"utf_8": "utf-8", "utf_16": "utf-16", "latin_1": "latin-1"}
+# Keys are Python's canonical codec names (codecs.lookup(...).name, "-" as "_").
+DUCKDB_ENCODINGS = {"utf_8": "utf-8", "utf_16": "utf-16", "iso8859_1": "latin-1"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +88,13 @@ def sniff_dialect(path: Path, options: ReadOptions) -> CsvDialect:
 
 
 def detect_encoding(raw: bytes, path: Path) -> str:
-    """Name the encoding of a sample: BOMs first, then UTF-8, then charset-normalizer."""
+    """Name the encoding of a sample: BOMs, then UTF-8, then Windows-1252, then a guess.
+
+    Windows-1252 (a superset of Latin-1 in practice) is what spreadsheet exports that are
+    not UTF-8 almost always use. Statistical detection guesses wrong on short samples of
+    it (``cp775`` for ``"José,Zürich"``), so it is only asked when cp1252 cannot decode the
+    bytes; other legacy encodings are named with ``--encoding``.
+    """
     if raw.startswith(codecs.BOM_UTF8):
         return "utf-8"
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -101,6 +108,12 @@ def detect_encoding(raw: bytes, path: Path) -> str:
         pass
     else:
         return "utf-8"
+    try:
+        raw.decode("cp1252")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return "cp1252"
     from charset_normalizer import from_bytes
 
     best = from_bytes(raw).best()
