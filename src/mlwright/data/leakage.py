@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlwright.data.duck import ident
 from mlwright.data.schema import Role
-from mlwright.data.stats import N_HISTOGRAM_BINS, value_expr
+from mlwright.data.stats import N_HISTOGRAM_BINS, bin_sql, value_expr
 
 if TYPE_CHECKING:
     from mlwright.data.schema import Schema
@@ -60,8 +60,7 @@ def _group_expr(name: str, dtype: str, stats: ColumnStats) -> str:
     v = value_expr(name, dtype)
     if v is None or stats.min is None or stats.max is None or stats.max <= stats.min:
         return f"{ident(name)}::VARCHAR"
-    width = (stats.max - stats.min) / N_HISTOGRAM_BINS
-    return f"floor(({v} - {stats.min!r}) / {width!r})::VARCHAR"
+    return f"{bin_sql(v, stats.min, stats.max, N_HISTOGRAM_BINS)}::VARCHAR"
 
 
 def _purity_leaks(

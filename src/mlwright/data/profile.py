@@ -6,7 +6,7 @@ reference that drift monitoring compares production data against.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -30,7 +30,7 @@ from mlwright.data.stats import (
     QUANTILES,
     ColumnStats,
     TableStats,
-    exact_unique,
+    exact_distinct,
     first_non_number,
     histogram_edges,
     histograms,
@@ -47,6 +47,9 @@ HIGH_CARDINALITY = 1000
 # A text column is "mixed" when most, but not all, of its values parse as numbers.
 MIXED_MIN_NUMBER_SHARE = 0.5
 UNIQUE_CHECK_MIN_RATIO = 0.9
+# Up to this many (estimated) distinct values a column's values are counted exactly: that is
+# cheap, and DuckDB's estimate is off by one or two even for a dozen categories.
+EXACT_DISTINCT_MAX = 100_000
 
 
 class WarningKind(StrEnum):
@@ -178,25 +181,37 @@ def analyze(
     parquet = literal(str(parquet_path))
     con = connect(memory_mb=memory_mb, threads=threads)
     try:
-        table = scan_stats(con, parquet, columns)
-        schema, tops = _infer_schema(con, parquet, table, overrides)
+        table, unique = _count_distinct(con, parquet, scan_stats(con, parquet, columns))
+        schema, tops = _infer_schema(con, parquet, table, unique, overrides)
         profile = _build_profile(con, parquet, table, schema, tops, target)
     finally:
         con.close()
     return Analysis(schema=schema, profile=profile, fingerprint=table.fingerprint)
 
 
-def _infer_schema(
-    con: Any, parquet: str, table: TableStats, overrides: dict[str, Role]
-) -> tuple[Schema, dict[str, list[tuple[str, int]]]]:
-    candidates = [
+def _count_distinct(con: Any, parquet: str, table: TableStats) -> tuple[TableStats, set[str]]:
+    """Exact distinct counts where they are cheap or decide a role; and the unique columns."""
+    maybe_unique = {
         s.name
         for s in table.columns
         if (is_integer_type(s.dtype) or is_text_type(s.dtype))
         and s.n_present > 0
         and s.n_distinct >= UNIQUE_CHECK_MIN_RATIO * s.n_present
+    }
+    names = [
+        s.name
+        for s in table.columns
+        if s.name in maybe_unique or 0 < s.n_distinct <= EXACT_DISTINCT_MAX
     ]
-    unique = exact_unique(con, parquet, candidates)
+    exact = exact_distinct(con, parquet, names)
+    columns = tuple(replace(s, n_distinct=exact.get(s.name, s.n_distinct)) for s in table.columns)
+    unique = {s.name for s in columns if s.name in maybe_unique and s.n_distinct == s.n_present}
+    return replace(table, columns=columns), unique
+
+
+def _infer_schema(
+    con: Any, parquet: str, table: TableStats, unique: set[str], overrides: dict[str, Role]
+) -> tuple[Schema, dict[str, list[tuple[str, int]]]]:
     needs_top = [
         s.name
         for s in table.columns
@@ -239,7 +254,8 @@ def _distinct(s: ColumnStats, tops: dict[str, list[tuple[str, int]]], unique: se
         return len(seen)
     if s.min is not None and s.min == s.max:
         return 1
-    return s.n_distinct
+    # The estimate can overshoot; there are never more distinct values than present ones.
+    return min(s.n_distinct, s.n_present)
 
 
 def _build_profile(

@@ -128,13 +128,13 @@ def _float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def exact_unique(con: Any, parquet: str, names: list[str]) -> set[str]:
-    """The columns among ``names`` whose present values are all distinct."""
+def exact_distinct(con: Any, parquet: str, names: list[str]) -> dict[str, int]:
+    """The exact number of distinct present values of each column in ``names``."""
     if not names:
-        return set()
-    checks = [f"count(DISTINCT {ident(n)}) = count({ident(n)})" for n in names]
-    row = con.execute(f"SELECT {', '.join(checks)} FROM read_parquet({parquet})").fetchone()
-    return {name for name, unique in zip(names, row, strict=True) if unique}
+        return {}
+    counts = [f"count(DISTINCT {ident(n)})" for n in names]
+    row = con.execute(f"SELECT {', '.join(counts)} FROM read_parquet({parquet})").fetchone()
+    return {name: int(count) for name, count in zip(names, row, strict=True)}
 
 
 def top_values(con: Any, parquet: str, names: list[str]) -> dict[str, list[tuple[str, int]]]:
@@ -156,11 +156,26 @@ def top_values(con: Any, parquet: str, names: list[str]) -> dict[str, list[tuple
 
 
 def histogram_edges(low: float, high: float, n_bins: int = N_HISTOGRAM_BINS) -> list[float]:
-    """Equal-width bin edges over [low, high]; one bin when the range is empty."""
+    """Equal-width bin edges over [low, high]; one bin when the range is empty.
+
+    The edges interpolate between the ends, so that a range wider than the largest double
+    (-1e308 to 1e308) does not overflow to ``inf`` and ``nan``.
+    """
     if high <= low:
         return [low, high]
-    width = (high - low) / n_bins
-    return [low + width * i for i in range(n_bins)] + [high]
+    return [low * (1 - i / n_bins) + high * (i / n_bins) for i in range(n_bins)] + [high]
+
+
+def bin_sql(value: str, low: float, high: float, n_bins: int) -> str:
+    """SQL for the bin (0 to ``n_bins - 1``) of ``value`` among equal bins over [low, high].
+
+    Both ends are halved first, so that ``high - low`` stays finite for any finite doubles.
+    """
+    half_span = high / 2 - low / 2
+    if not half_span > 0:
+        return "0"
+    position = f"(({value}) / 2 - {low / 2!r}) / {half_span!r} * {n_bins}"
+    return f"least(greatest(floor({position}), 0), {n_bins - 1})"
 
 
 def histograms(
@@ -172,9 +187,7 @@ def histograms(
     parts = []
     for i, (name, dtype, edges) in enumerate(columns):
         v = value_expr(name, dtype)
-        low, n_bins = edges[0], len(edges) - 1
-        width = (edges[-1] - edges[0]) / n_bins if n_bins and edges[-1] > edges[0] else 1.0
-        bin_expr = f"least(greatest(floor(({v} - {low!r}) / {width!r}), 0), {n_bins - 1})"
+        bin_expr = bin_sql(str(v), edges[0], edges[-1], len(edges) - 1)
         parts.append(
             f"SELECT {i} AS k, {bin_expr}::INTEGER AS b FROM read_parquet({parquet}) "
             f"WHERE {v} IS NOT NULL"
