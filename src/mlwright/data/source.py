@@ -140,7 +140,7 @@ def resolve_source(
 def _resolve_files(
     text: str, file_format: SourceFormat | str | None, options: ReadOptions
 ) -> Source:
-    if _GLOB_CHARS & set(text):
+    if _GLOB_CHARS & set(text) and not Path(text).exists():  # "[" may be part of a name
         matches = sorted(globlib.glob(text))  # noqa: PTH207 - a user's pattern may be absolute
         paths = tuple(Path(p) for p in matches if Path(p).is_file())
         if not paths:
