@@ -62,13 +62,15 @@ def print_error(exc: BaseException) -> None:
     from rich.markup import escape
 
     console = stderr()
+    # soft_wrap: a long path must not break the line at the terminal (or 80-column) width.
     if isinstance(exc, MlwrightError):
-        console.print(f"[bold red]error:[/] {escape(exc.message)}")
+        console.print(f"[bold red]error:[/] {escape(exc.message)}", soft_wrap=True)
         if exc.hint:
-            console.print(f"[dim]hint:[/] {escape(exc.hint)}")
+            console.print(f"[dim]hint:[/] {escape(exc.hint)}", soft_wrap=True)
     else:
         console.print(
-            f"[bold red]internal error:[/] {escape(type(exc).__name__)}: {escape(str(exc))}"
+            f"[bold red]internal error:[/] {escape(type(exc).__name__)}: {escape(str(exc))}",
+            soft_wrap=True,
         )
         console.print("[dim]hint:[/] run again with --debug for the traceback, and report it")
 
@@ -90,11 +92,13 @@ def print_json(data: Any) -> None:
 @contextmanager
 def progress_status(enabled: bool = True) -> Iterator[ProgressCallback]:
     """A spinner on standard error that shows the stage of long work."""
+    from rich.markup import escape
+
     if not enabled or not sys.stderr.isatty():
 
         def report(stage: str, fraction: float | None = None) -> None:
             if enabled:
-                stderr().print(f"[dim]… {stage}[/]")
+                stderr().print(f"[dim]… {escape(stage)}[/]", soft_wrap=True)
 
         yield report
         return
@@ -102,6 +106,6 @@ def progress_status(enabled: bool = True) -> Iterator[ProgressCallback]:
 
         def update(stage: str, fraction: float | None = None) -> None:
             share = f" ({fraction:.0%})" if fraction is not None else ""
-            status.update(f"{stage}{share}")
+            status.update(f"{escape(stage)}{share}")
 
         yield update
