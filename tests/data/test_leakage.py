@@ -117,3 +117,11 @@ def test_a_target_that_is_not_a_column_names_the_columns(tmp_path: Path) -> None
     with pytest.raises(SchemaError, match="target column 'churn' is not in the data") as info:
         analyze_source(frame, tmp_path, target="churn")
     assert info.value.hint == "columns: a, b"
+
+
+def test_a_column_present_only_for_one_class_is_flagged(
+    churn: pd.DataFrame, tmp_path: Path
+) -> None:
+    days = pd.Series(pd.date_range("2024-01-01", periods=N_ROWS, freq="h"))
+    churn["cancelled_at"] = days.where(churn["churned"] == "yes")  # missing otherwise
+    assert "cancelled_at" in _leaks(churn, tmp_path, "churned")

@@ -170,12 +170,15 @@ def bin_sql(value: str, low: float, high: float, n_bins: int) -> str:
     """SQL for the bin (0 to ``n_bins - 1``) of ``value`` among equal bins over [low, high].
 
     Both ends are halved first, so that ``high - low`` stays finite for any finite doubles.
+    A missing value has no bin (NULL).
     """
     half_span = high / 2 - low / 2
-    if not half_span > 0:
-        return "0"
-    position = f"(({value}) / 2 - {low / 2!r}) / {half_span!r} * {n_bins}"
-    return f"least(greatest(floor({position}), 0), {n_bins - 1})"
+    bin_number = "0"
+    if half_span > 0:
+        position = f"floor((({value}) / 2 - {low / 2!r}) / {half_span!r} * {n_bins})"
+        bin_number = f"least(greatest({position}, 0), {n_bins - 1})"
+    # least() and greatest() skip NULLs, so without this a missing value would land in bin 0.
+    return f"CASE WHEN ({value}) IS NOT NULL THEN {bin_number} END"
 
 
 def histograms(
