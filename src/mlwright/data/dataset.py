@@ -67,6 +67,10 @@ class Dataset:
         import fsspec
         import pyarrow.parquet as pq
 
+        if "://" not in self.uri:
+            # A local file is read by its path: reading through a Python file object can
+            # abort the interpreter at exit (apache/arrow#34314, #50482).
+            return pq.read_table(self.uri)
         with fsspec.open(self.uri, "rb") as fh:
             return pq.read_table(fh)
 
