@@ -88,6 +88,15 @@ def test_a_sql_query_can_end_with_a_semicolon(workspace: Workspace, tmp_path: Pa
         assert ds.n_rows == len(PEOPLE["name"])
 
 
+def test_a_legacy_encoding_other_than_cp1252_is_read_when_named(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    table = {"city": ["Москва", "Київ", "Минск"], "n": [1, 2, 3]}
+    path = write_delimited(tmp_path / "cities.csv", table, encoding="cp1251")
+    ds = workspace.ingest(path, name="cities", encoding="cp1251").dataset
+    assert ds.to_arrow().to_pydict() == table
+
+
 def test_a_sqlite_uri_works_like_a_bare_file(workspace: Workspace, tmp_path: Path) -> None:
     path = write_sqlite(tmp_path / "shop.db", PEOPLE)
     ds = workspace.ingest(f"sqlite:///{path}", name="people", sql="SELECT * FROM people").dataset
