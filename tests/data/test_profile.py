@@ -147,12 +147,22 @@ def test_a_single_value_gets_one_bin(tmp_path: Path) -> None:
 def test_a_range_wider_than_the_largest_double_is_binned(tmp_path: Path) -> None:
     values = [-1.7e308, 0.0, 1.7e308, 1.0]
     analysis = analyze_source(pa.table({"v": values, "y": [0, 1, 0, 1]}), tmp_path, target="y")
+    json.dumps(analysis.profile.to_dict(), allow_nan=False)  # PostgreSQL's JSON has no NaN
     histogram = analysis.profile.column("v").histogram
     assert histogram is not None
     assert all(math.isfinite(e) for e in histogram.edges)
     assert histogram.counts[0] == 1
     assert histogram.counts[-1] == 1
     assert sum(histogram.counts) == 4
+
+
+def test_statistics_that_overflow_are_unknown(tmp_path: Path) -> None:
+    analysis = analyze_source(pa.table({"v": [1.7e308, 1.7e308, -1e308]}), tmp_path)
+    v = analysis.profile.column("v")
+    assert (v.min, v.max) == (-1e308, 1.7e308)
+    assert v.mean is None  # the sum overflows
+    assert v.std is None
+    json.dumps(analysis.profile.to_dict(), allow_nan=False)
 
 
 def test_datetimes_are_profiled_in_epoch_seconds(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,7 +126,11 @@ def _column_stats(i: int, name: str, dtype: str, values: dict[str, Any]) -> Colu
 
 
 def _float(value: Any) -> float | None:
-    return None if value is None else float(value)
+    """A statistic as a float; one that overflowed (a mean of values near 1e308) is unknown."""
+    if value is None:
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
 
 
 def exact_distinct(con: Any, parquet: str, names: list[str]) -> dict[str, int]:
