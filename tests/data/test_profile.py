@@ -303,7 +303,9 @@ def test_histogram_counts_sum_to_the_finite_values(tmp_path: Path, values: list)
     cells = [None if v is None else float(v) for v in values]
     path = tmp_path / "v.parquet"
     pq.write_table(pa.table({"v": pa.array(cells, pa.float64())}), path)
-    column = analyze(path, (("v", "DOUBLE"),), roles={"v": "numeric"}).profile.column("v")
+    profile = analyze(path, (("v", "DOUBLE"),), roles={"v": "numeric"}).profile
+    json.dumps(profile.to_dict(), allow_nan=False)  # storable in any JSON column
+    column = profile.column("v")
     n_finite = sum(1 for v in cells if v is not None and math.isfinite(v))
     if n_finite == 0:
         assert column.histogram is None
