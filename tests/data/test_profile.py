@@ -295,9 +295,11 @@ def test_the_fingerprint_follows_content_and_order(tmp_path: Path) -> None:
 _CELL = st.none() | st.floats(allow_nan=True, allow_infinity=True) | st.integers(-5, 5)
 
 
-@settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+# derandomize: the same examples on every run, so that a run cannot fail by chance.
+_FIXTURE_REUSE = [HealthCheck.function_scoped_fixture]  # tmp_path is only written over
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=_FIXTURE_REUSE)
 @given(values=st.lists(_CELL, min_size=1, max_size=40))
 def test_histogram_counts_sum_to_the_finite_values(tmp_path: Path, values: list) -> None:
     cells = [None if v is None else float(v) for v in values]
@@ -319,6 +321,7 @@ def test_histogram_counts_sum_to_the_finite_values(tmp_path: Path, values: list)
     assert (edges[0], edges[-1]) == (column.min, column.max)
 
 
+@settings(derandomize=True)
 @given(
     low=st.floats(allow_nan=False, allow_infinity=False),
     high=st.floats(allow_nan=False, allow_infinity=False),
