@@ -106,10 +106,17 @@ def test_json_output_is_only_json(cli: Callable[..., Result], tmp_path: Path) ->
 
 def test_role_overrides(cli: Callable[..., Result], tmp_path: Path) -> None:
     path = write_delimited(tmp_path / "people.csv", PEOPLE)
-    args = ["ingest", str(path), "-n", "people", "--json"]
-    result = _ok(cli(*args, "--role", "age=categorical", "--role", "city=text"))
-    roles = {c["name"]: c["role"] for c in json.loads(result.stdout)["schema"]["columns"]}
-    assert roles == {"name": "identifier", "age": "categorical", "city": "text"}
+
+    def roles(name: str, *options: str) -> dict[str, str]:
+        result = _ok(cli("ingest", str(path), "--name", name, "--json", *options))
+        return {c["name"]: c["role"] for c in json.loads(result.stdout)["schema"]["columns"]}
+
+    assert roles("inferred")["age"] == "numeric"
+    assert roles("overridden", "--role", "age=identifier", "--role", "city=text") == {
+        "name": "identifier",
+        "age": "identifier",
+        "city": "text",
+    }
 
 
 @pytest.mark.parametrize(
