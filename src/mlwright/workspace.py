@@ -174,7 +174,7 @@ class Workspace:
             staged = stage(resolved, work_dir / "data.parquet", work_dir=work_dir, **limits)
             progress(f"profiling {staged.n_rows:,} rows")
             analysis = analyze(staged.path, staged.columns, roles=roles, target=target, **limits)
-            existing = self.store.find_dataset(name, analysis.fingerprint)
+            existing = self._identical(name, analysis)
             if existing is not None:
                 logger.info("%s is identical to %s; nothing added", resolved.display, existing.ref)
                 return IngestResult(self._dataset(existing), is_new=False)
@@ -184,6 +184,19 @@ class Workspace:
             shutil.rmtree(work_dir, ignore_errors=True)
         logger.info("ingested %s as %s (%d rows)", resolved.display, record.ref, record.n_rows)
         return IngestResult(self._dataset(record), is_new=True)
+
+    def _identical(self, name: str, analysis: Any) -> DatasetRecord | None:
+        """The version of ``name`` with this content, these roles and this target, if any.
+
+        The same bytes with other roles or another target make a new version (sharing the
+        stored file), so that the choice the caller made is never silently dropped.
+        """
+        existing = self.store.find_dataset(name, analysis.fingerprint)
+        if existing is None:
+            return None
+        same_schema = existing.schema == analysis.schema.to_dict()
+        same_target = existing.profile.get("target") == analysis.profile.target
+        return existing if same_schema and same_target else None
 
     def _record(self, name: str, display: str, staged: Any, analysis: Any) -> DatasetRecord:
         from mlwright.track.entities import NewDataset

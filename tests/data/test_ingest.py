@@ -207,16 +207,14 @@ def test_re_ingesting_identical_data_adds_nothing(workspace: Workspace, tmp_path
     assert len(workspace.artifacts.keys()) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Workspace.ingest matches on the content fingerprint alone, so new roles or a new "
-    "target for the same data are dropped without a word (workspace.py; reported)",
-)
 def test_re_ingesting_with_other_roles_applies_them(workspace: Workspace, tmp_path: Path) -> None:
     path = write_delimited(tmp_path / "people.csv", PEOPLE)
     workspace.ingest(path, name="people")
     result = workspace.ingest(path, name="people", roles={"age": "identifier"})
+    assert result.is_new
+    assert result.dataset.ref == "people:2"
     assert result.dataset.schema["age"].role.value == "identifier"
+    assert len(workspace.artifacts.keys()) == 1, "the same bytes are stored once"
 
 
 def test_changed_data_adds_a_version(workspace: Workspace) -> None:

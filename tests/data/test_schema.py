@@ -35,6 +35,11 @@ _LONG_WORDY = {"mean_length": 60.0, "mean_spaces": 9.0}
 ROLE_CASES: dict[str, tuple[dict[str, Any], Role]] = {
     "all_missing": ({"n_present": 0, "n_distinct": 0}, Role.CONSTANT),
     "one_value": ({"n_distinct": 1}, Role.CONSTANT),
+    "one_value_or_missing_flag": (
+        {**_VARCHAR, "n_distinct": 1, "n_present": 30, "values": frozenset({"Y"})},
+        Role.CATEGORICAL,
+    ),
+    "one_number_or_missing": ({"n_distinct": 1, "n_present": 30}, Role.NUMERIC),
     "boolean_type": ({"dtype": "BOOLEAN", "n_distinct": 2}, Role.BOOLEAN),
     "date": ({"dtype": "DATE"}, Role.DATETIME),
     "timestamp_tz": ({"dtype": "TIMESTAMP WITH TIME ZONE"}, Role.DATETIME),

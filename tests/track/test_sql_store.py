@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import pytest
@@ -116,6 +117,17 @@ class TestDatasetVersions:
 
     def test_schema_is_at_head(self, store: MetadataStore) -> None:
         assert store.schema_revision() == migrate.head_revision()
+
+
+@pytest.mark.postgres
+def test_values_the_database_refuses_are_a_store_error(postgres_uri: str) -> None:
+    store = open_store(postgres_uri)
+    try:
+        with pytest.raises(StoreError, match="recording dataset 'churn' failed"):
+            store.add_dataset(replace(new_dataset(), source="nul \x00 byte"))
+        assert store.list_datasets() == []
+    finally:
+        store.close()
 
 
 def test_unknown_scheme_lists_the_available_ones() -> None:

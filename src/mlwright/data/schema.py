@@ -168,8 +168,12 @@ class RoleEvidence:
 
 
 def infer_role(ev: RoleEvidence) -> Role:
-    """Choose a column's role from its storage type and statistics."""
-    if ev.n_present == 0 or ev.n_distinct <= 1:
+    """Choose a column's role from its storage type and statistics.
+
+    A column with one value and some missing cells is not constant: whether the value is
+    there carries information (a flag written as "Y" or blank).
+    """
+    if ev.n_present == 0 or (ev.n_distinct <= 1 and ev.n_present == ev.n_rows):
         return Role.CONSTANT
     dtype = ev.dtype.upper()
     if dtype == "BOOLEAN":

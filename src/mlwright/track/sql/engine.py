@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
 
 from mlwright.core._optional import import_optional
 from mlwright.core.errors import ConfigError, StoreError
@@ -89,6 +89,8 @@ def retry_write(operation: Callable[[], T], *, what: str, uri: str) -> T:
             if attempt == MAX_WRITE_ATTEMPTS or not _is_transient(exc):
                 raise store_error(exc, what=what, uri=uri) from exc
             time.sleep(min(2.0, 0.05 * 2**attempt) * random.uniform(0.5, 1.5))
+        except SQLAlchemyError as exc:  # the database refused the values themselves
+            raise store_error(exc, what=what, uri=uri) from exc
     raise AssertionError  # pragma: no cover - the loop always returns or raises
 
 
