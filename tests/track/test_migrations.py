@@ -72,3 +72,7 @@ def test_store_from_a_newer_mlwright_is_refused(store_uri: str) -> None:
     engine.dispose()
     with pytest.raises(SchemaVersionError, match="newer than this mlwright"):
         SqlMetadataStore(store_uri)
+
+
+def test_head_constant_matches_the_migration_scripts() -> None:
+    assert migrate.HEAD_REVISION == migrate.head_revision()

@@ -185,9 +185,9 @@ def _copy(con: Any, relation: str, dest: Path, source: Source) -> None:
 
 
 def _describe(con: Any, dest: Path, source: Source) -> StagedTable:
-    import pyarrow.parquet as pq
-
-    n_rows = pq.read_metadata(dest).num_rows
+    # The Parquet footer knows the row count; DuckDB reads it without a scan.
+    count = con.execute(f"SELECT count(*) FROM read_parquet({literal(str(dest))})").fetchone()
+    n_rows = int(count[0])
     if n_rows == 0:
         raise _empty_error(source)
     described = con.execute(f"DESCRIBE SELECT * FROM read_parquet({literal(str(dest))})")

@@ -31,7 +31,7 @@ from mlwright.data.stats import (
     ColumnStats,
     TableStats,
     exact_distinct,
-    first_non_number,
+    non_numbers,
     histogram_edges,
     histograms,
     scan_stats,
@@ -201,7 +201,8 @@ def _count_distinct(con: Any, parquet: str, table: TableStats) -> tuple[TableSta
     names = [
         s.name
         for s in table.columns
-        if s.name in maybe_unique or 0 < s.n_distinct <= EXACT_DISTINCT_MAX
+        if (s.name in maybe_unique or 0 < s.n_distinct <= EXACT_DISTINCT_MAX)
+        and not _looks_like_text(s)  # free text is TEXT whatever its distinct count
     ]
     exact = exact_distinct(con, parquet, names)
     columns = tuple(replace(s, n_distinct=exact.get(s.name, s.n_distinct)) for s in table.columns)
@@ -333,11 +334,10 @@ def _column_warnings(
     if p.role is Role.CATEGORICAL and p.n_distinct > HIGH_CARDINALITY:
         message = f"column {name!r} has about {p.n_distinct:,} categories; consider grouping them"
         found.append(ProfileWarning(WarningKind.HIGH_CARDINALITY, name, message))
-    if s.n_number_like is not None and s.n_present:
-        share = s.n_number_like / s.n_present
-        if MIXED_MIN_NUMBER_SHARE <= share < 1.0:
-            bad = s.n_present - s.n_number_like
-            example = first_non_number(con, parquet, name)
+    if s.number_share is not None and s.number_share >= MIXED_MIN_NUMBER_SHARE:
+        # The share comes from a sample; count exactly before saying anything.
+        bad, example = non_numbers(con, parquet, name)
+        if 0 < bad <= (1 - MIXED_MIN_NUMBER_SHARE) * s.n_present:
             message = (
                 f"column {name!r} has {bad:,} non-numeric values (first: {example!r}) among "
                 "numbers; declare it categorical or clean it"

@@ -1,8 +1,10 @@
 """Column statistics of a Parquet table, computed by DuckDB in a few vectorised passes.
 
-The first pass computes every column's counts, moments, quantiles and string lengths, and
-the content fingerprint, in one scan. Later passes (exact uniqueness, top values,
-histograms) each read only the columns they need.
+The first pass computes every column's counts, extremes and moments, and the content
+fingerprint, exactly, in one scan. Quantiles and the shape of strings (length, words, share
+of numbers) come from a deterministic sample of about ``SAMPLE_ROWS`` rows (every k-th row;
+all rows of a smaller table), which is what keeps profiling a large table cheap. Later
+passes (exact distinct counts, top values, histograms) read only the columns they need.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from mlwright.data.schema import is_numeric_type, is_temporal_type, is_text_type
 QUANTILES = (0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99)
 N_TOP_VALUES = 10
 N_HISTOGRAM_BINS = 20
+# Quantiles and string shape are estimated from about this many evenly spaced rows.
+SAMPLE_ROWS = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +40,7 @@ class ColumnStats:
     quantiles: tuple[float, ...] | None = None
     mean_length: float | None = None
     mean_spaces: float | None = None
-    n_number_like: int | None = None
+    number_share: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,47 +65,71 @@ def value_expr(name: str, dtype: str) -> str | None:
     return None
 
 
-def _column_aggregates(i: int, name: str, dtype: str) -> list[str]:
+def sample_stride(n_rows: int) -> int:
+    """Every how many rows the sample takes one, so that it holds about ``SAMPLE_ROWS``."""
+    return max(1, -(-n_rows // SAMPLE_ROWS))
+
+
+def _exact_aggregates(i: int, name: str, dtype: str) -> list[str]:
     q = ident(name)
     parts = [f"count({q}) AS c{i}_n", f"approx_count_distinct({q}) AS c{i}_d"]
     v = value_expr(name, dtype)
     if v is not None:
-        quantiles = ", ".join(str(p) for p in QUANTILES)
         parts += [
             f"min({v}) AS c{i}_min",
             f"max({v}) AS c{i}_max",
             f"avg({v}) AS c{i}_mean",
             f"stddev_samp({v}) AS c{i}_std",
-            f"approx_quantile({v}, [{quantiles}]) AS c{i}_q",
-        ]
-    elif is_text_type(dtype):
-        parts += [
-            f"avg(length({q})) AS c{i}_len",
-            f"avg(length({q}) - length(replace({q}, ' ', ''))) AS c{i}_spaces",
-            f"count(try_cast({q} AS DOUBLE)) AS c{i}_num",
         ]
     return parts
 
 
+def _sampled_aggregates(i: int, name: str, dtype: str) -> list[str]:
+    q = ident(name)
+    v = value_expr(name, dtype)
+    if v is not None:
+        quantiles = ", ".join(str(p) for p in QUANTILES)
+        return [f"quantile_cont({v}, [{quantiles}]) AS c{i}_q"]
+    if is_text_type(dtype):
+        return [
+            f"avg(length({q})) AS c{i}_len",
+            f"avg(length({q}) - length(replace({q}, ' ', ''))) AS c{i}_spaces",
+            f"count(try_cast({q} AS DOUBLE)) / nullif(count({q}), 0) AS c{i}_num",
+        ]
+    return []
+
+
 def scan_stats(con: Any, parquet: str, columns: tuple[tuple[str, str], ...]) -> TableStats:
-    """One scan: per-column statistics and the order-sensitive content fingerprint.
+    """Per-column statistics and the order-sensitive content fingerprint.
 
     The fingerprint is a SHA-256 over the column names and types, the row count and the sum
     of DuckDB's hash of every row with its position, so identical data in the same order
     gets the same fingerprint whichever file it came from.
     """
-    selects = ["count(*) AS n_rows"]
-    row = ", ".join(["file_row_number", *(ident(n) for n, _ in columns)])
-    selects.append(f"sum(hash({row})::HUGEINT)::VARCHAR AS content_hash")
-    for i, (name, dtype) in enumerate(columns):
-        selects += _column_aggregates(i, name, dtype)
     relation = f"read_parquet({parquet}, file_row_number = true)"
-    cursor = con.execute(f"SELECT {', '.join(selects)} FROM {relation}")
-    values = dict(zip([d[0] for d in cursor.description], cursor.fetchone(), strict=True))
-    n_rows = int(values["n_rows"])
+    n_rows = int(con.execute(f"SELECT count(*) FROM read_parquet({parquet})").fetchone()[0])
+    stride = sample_stride(n_rows)
+    row = ", ".join(["file_row_number", *(ident(n) for n, _ in columns)])
+    exact = [f"sum(hash({row})::HUGEINT)::VARCHAR AS content_hash"]
+    sampled = []
+    for i, (name, dtype) in enumerate(columns):
+        exact += _exact_aggregates(i, name, dtype)
+        sampled += _sampled_aggregates(i, name, dtype)
+    if stride == 1:
+        values = _fetch_row(con, f"SELECT {', '.join(exact + sampled)} FROM {relation}")
+    else:
+        values = _fetch_row(con, f"SELECT {', '.join(exact)} FROM {relation}")
+        if sampled:
+            where = f"WHERE file_row_number % {stride} = 0"
+            values |= _fetch_row(con, f"SELECT {', '.join(sampled)} FROM {relation} {where}")
     stats = tuple(_column_stats(i, name, dtype, values) for i, (name, dtype) in enumerate(columns))
     payload = json.dumps([list(columns), n_rows, values["content_hash"]])
     return TableStats(n_rows, stats, hashlib.sha256(payload.encode()).hexdigest())
+
+
+def _fetch_row(con: Any, query: str) -> dict[str, Any]:
+    cursor = con.execute(query)
+    return dict(zip([d[0] for d in cursor.description], cursor.fetchone(), strict=True))
 
 
 def _column_stats(i: int, name: str, dtype: str, values: dict[str, Any]) -> ColumnStats:
@@ -121,7 +149,7 @@ def _column_stats(i: int, name: str, dtype: str, values: dict[str, Any]) -> Colu
         quantiles=tuple(float(x) for x in quantiles) if quantiles else None,
         mean_length=_float(get("len")),
         mean_spaces=_float(get("spaces")),
-        n_number_like=None if get("num") is None else int(get("num")),
+        number_share=_float(get("num")),
     )
 
 
@@ -207,11 +235,13 @@ def histograms(
     return counts
 
 
-def first_non_number(con: Any, parquet: str, name: str) -> str | None:
-    """The first value of a text column that does not parse as a number."""
+def non_numbers(con: Any, parquet: str, name: str) -> tuple[int, str | None]:
+    """How many present values of a text column do not parse as numbers, and the first one."""
     q = ident(name)
-    row = con.execute(
-        f"SELECT {q} FROM read_parquet({parquet}) "
-        f"WHERE {q} IS NOT NULL AND try_cast({q} AS DOUBLE) IS NULL LIMIT 1"
-    ).fetchone()
-    return None if row is None else str(row[0])
+    bad = f"{q} IS NOT NULL AND try_cast({q} AS DOUBLE) IS NULL"
+    source = f"read_parquet({parquet})"
+    count = int(con.execute(f"SELECT count(*) FROM {source} WHERE {bad}").fetchone()[0])
+    if count == 0:
+        return 0, None
+    first = con.execute(f"SELECT {q} FROM {source} WHERE {bad} LIMIT 1").fetchone()
+    return count, str(first[0])

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from mlwright.core.errors import SchemaVersionError
 from mlwright.track.sql.engine import WRITE_OPTION
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# The newest revision under migrations/versions/; a test keeps it equal to Alembic's head.
+# Knowing it without Alembic lets an up-to-date store open without importing Alembic.
+HEAD_REVISION = "0002"
 # Serialises concurrent upgrades of one PostgreSQL database ("mlwr" in ASCII).
 PG_MIGRATION_LOCK = 0x6D6C7772
 
@@ -54,6 +58,16 @@ def current_revision(conn: Connection) -> str | None:
     return MigrationContext.configure(conn).get_current_revision()
 
 
+def _is_at_head(engine: Engine) -> bool:
+    """Whether the store is already at ``HEAD_REVISION`` (False when it cannot tell)."""
+    try:
+        with engine.connect() as conn:
+            found = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    except SQLAlchemyError:
+        return False  # a new database has no alembic_version table yet
+    return found == [HEAD_REVISION]
+
+
 def upgrade(engine: Engine, revision: str = "head") -> str:
     """Upgrade the store to ``revision`` in one transaction, safe against concurrent openers.
 
@@ -62,6 +76,8 @@ def upgrade(engine: Engine, revision: str = "head") -> str:
     SchemaVersionError
         The store is at a revision this mlwright does not know (written by a newer one).
     """
+    if revision == "head" and _is_at_head(engine):
+        return HEAD_REVISION
     from alembic import command
 
     config = _config()

@@ -1,0 +1,56 @@
+"""Large tables: exact counts and moments, quantiles and string shape from an even sample."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mlwright.data import stats
+from mlwright.data.profile import WarningKind
+from tests.data.samples import analyze_source
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+@pytest.mark.parametrize(
+    ("n_rows", "stride"), [(0, 1), (1, 1), (100_000, 1), (100_001, 2), (5_000_000, 50)]
+)
+def test_sample_stride_keeps_about_sample_rows(n_rows: int, stride: int) -> None:
+    assert stats.sample_stride(n_rows) == stride
+
+
+@pytest.fixture
+def sampled(monkeypatch: pytest.MonkeyPatch) -> int:
+    """Profile as if the table were large: a sample of every 20th row of 2,000."""
+    monkeypatch.setattr(stats, "SAMPLE_ROWS", 100)
+    return 2000
+
+
+def test_counts_and_moments_stay_exact_when_sampling(sampled: int, tmp_path: Path) -> None:
+    rng = np.random.default_rng(7)
+    values = rng.exponential(10.0, sampled)
+    frame = pd.DataFrame({"v": values, "w": rng.normal(size=sampled)})
+    column = analyze_source(frame, tmp_path).profile.column("v")
+    assert column.min == pytest.approx(values.min())
+    assert column.max == pytest.approx(values.max())
+    assert column.mean == pytest.approx(values.mean())
+    assert column.std == pytest.approx(values.std(ddof=1))
+    assert column.quantiles is not None
+    assert column.quantiles["0.5"] == pytest.approx(np.median(values), rel=0.25)
+    assert sum(column.histogram.counts) == sampled  # type: ignore[union-attr]
+
+
+def test_rare_junk_outside_the_sample_is_counted_exactly(sampled: int, tmp_path: Path) -> None:
+    """Seven 'n/a' values on rows the sample skips are still found and counted."""
+    ages = [str(20 + i % 50) for i in range(sampled)]
+    for row in (1, 3, 5, 7, 9, 11, 13):  # never a multiple of the stride (20)
+        ages[row] = "n/a?"
+    frame = pd.DataFrame({"age": ages, "k": range(sampled)})
+    warnings = [w for w in analyze_source(frame, tmp_path).profile.warnings if w.column == "age"]
+    mixed = [w for w in warnings if w.kind is WarningKind.MIXED_TYPES]
+    assert len(mixed) == 1
+    assert "7 non-numeric values (first: 'n/a?')" in mixed[0].message
