@@ -75,4 +75,4 @@ def test_store_from_a_newer_mlwright_is_refused(store_uri: str) -> None:
 
 
 def test_head_constant_matches_the_migration_scripts() -> None:
-    assert migrate.HEAD_REVISION == migrate.head_revision()
+    assert migrate.head_revision() == migrate.HEAD_REVISION

@@ -31,9 +31,9 @@ from mlwright.data.stats import (
     ColumnStats,
     TableStats,
     exact_distinct,
-    non_numbers,
     histogram_edges,
     histograms,
+    non_numbers,
     scan_stats,
     top_values,
 )
