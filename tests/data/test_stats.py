@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mlwright.data import stats
 from mlwright.data.profile import WarningKind
@@ -54,3 +56,29 @@ def test_rare_junk_outside_the_sample_is_counted_exactly(sampled: int, tmp_path:
     mixed = [w for w in warnings if w.kind is WarningKind.MIXED_TYPES]
     assert len(mixed) == 1
     assert "7 non-numeric values (first: 'n/a?')" in mixed[0].message
+
+
+@given(
+    counts=st.lists(st.integers(min_value=0, max_value=10_000), min_size=1, max_size=30),
+    factor=st.integers(min_value=1, max_value=100),
+    extra=st.integers(min_value=0, max_value=99),
+)
+@settings(derandomize=True, max_examples=200)
+def test_scaled_counts_sum_to_the_total_and_keep_the_shares(
+    counts: list[int], factor: int, extra: int
+) -> None:
+    total = sum(counts) * factor + extra
+    scaled = stats.scale_counts(counts, total)
+    if sum(counts) == 0:
+        assert scaled == counts
+        return
+    assert sum(scaled) == total
+    for seen, got in zip(counts, scaled, strict=True):
+        assert abs(got - seen * total / sum(counts)) < 1
+
+
+def test_a_sampled_profile_says_so(sampled: int, tmp_path: Path) -> None:
+    frame = pd.DataFrame({"v": np.arange(sampled, dtype=float)})
+    profile = analyze_source(frame, tmp_path).profile
+    assert profile.sample_stride == 20
+    assert type(profile).from_dict(profile.to_dict()).sample_stride == 20

@@ -34,6 +34,7 @@ from mlwright.data.stats import (
     histogram_edges,
     histograms,
     non_numbers,
+    sample_stride,
     scan_stats,
     top_values,
 )
@@ -108,6 +109,8 @@ class Profile:
     warnings: tuple[ProfileWarning, ...] = ()
     target: str | None = None
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+    # Quantiles and histogram shares were estimated from every k-th row (1: from all rows).
+    sample_stride: int = 1
 
     def column(self, name: str) -> ColumnProfile:
         """The profile of the named column."""
@@ -129,7 +132,14 @@ class Profile:
             ProfileWarning(WarningKind(w["kind"]), w["column"], w["message"])
             for w in data["warnings"]
         )
-        return cls(data["n_rows"], columns, warnings, data.get("target"), data["created_at"])
+        return cls(
+            data["n_rows"],
+            columns,
+            warnings,
+            data.get("target"),
+            data["created_at"],
+            data.get("sample_stride", 1),
+        )
 
 
 def _column_from_dict(data: Mapping[str, Any]) -> ColumnProfile:
@@ -273,7 +283,9 @@ def _build_profile(
         for c in schema.columns
         if c.role in (Role.NUMERIC, Role.DATETIME) and stats[c.name].min is not None
     ]
-    counts = histograms(con, parquet, binned)
+    stride = sample_stride(table.n_rows)
+    totals = {name: stats[name].n_finite or 0 for name, _, _ in binned}
+    counts = histograms(con, parquet, binned, stride=stride, totals=totals)
     edges = {name: e for name, _, e in binned}
     columns = []
     for c in schema.columns:
@@ -285,7 +297,7 @@ def _build_profile(
     warnings = [w for p in columns for w in _column_warnings(con, parquet, p, stats[p.name])]
     if target is not None:
         warnings += _leak_warnings(con, parquet, schema, stats, target)
-    return Profile(table.n_rows, tuple(columns), tuple(warnings), target)
+    return Profile(table.n_rows, tuple(columns), tuple(warnings), target, sample_stride=stride)
 
 
 def _column_profile(

@@ -1,10 +1,11 @@
 """Column statistics of a Parquet table, computed by DuckDB in a few vectorised passes.
 
 The first pass computes every column's counts, extremes and moments, and the content
-fingerprint, exactly, in one scan. Quantiles and the shape of strings (length, words, share
-of numbers) come from a deterministic sample of about ``SAMPLE_ROWS`` rows (every k-th row;
-all rows of a smaller table), which is what keeps profiling a large table cheap. Later
-passes (exact distinct counts, top values, histograms) read only the columns they need.
+fingerprint, exactly, in one scan. Quantiles, histogram shares and the shape of strings
+(length, words, share of numbers) come from a deterministic sample of about
+``SAMPLE_ROWS`` rows (every k-th row; all rows of a smaller table), which is what keeps
+profiling a large table cheap. Exact distinct counts and top values read only the columns
+they need.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class ColumnStats:
     dtype: str
     n_present: int
     n_distinct: int
+    n_finite: int | None = None
     min: float | None = None
     max: float | None = None
     mean: float | None = None
@@ -76,6 +78,7 @@ def _exact_aggregates(i: int, name: str, dtype: str) -> list[str]:
     v = value_expr(name, dtype)
     if v is not None:
         parts += [
+            f"count({v}) AS c{i}_nv",
             f"min({v}) AS c{i}_min",
             f"max({v}) AS c{i}_max",
             f"avg({v}) AS c{i}_mean",
@@ -142,6 +145,7 @@ def _column_stats(i: int, name: str, dtype: str, values: dict[str, Any]) -> Colu
         dtype=dtype,
         n_present=int(get("n")),
         n_distinct=int(get("d")),
+        n_finite=None if get("nv") is None else int(get("nv")),
         min=_float(get("min")),
         max=_float(get("max")),
         mean=_float(get("mean")),
@@ -215,24 +219,51 @@ def bin_sql(value: str, low: float, high: float, n_bins: int) -> str:
 
 
 def histograms(
-    con: Any, parquet: str, columns: list[tuple[str, str, list[float]]]
+    con: Any,
+    parquet: str,
+    columns: list[tuple[str, str, list[float]]],
+    *,
+    stride: int = 1,
+    totals: dict[str, int] | None = None,
 ) -> dict[str, list[int]]:
-    """Count each column's values in its bins ``(name, dtype, edges)``; the last bin is closed."""
+    """Count each column's values in its bins ``(name, dtype, edges)``; the last bin is closed.
+
+    With ``stride > 1`` only every ``stride``-th row is binned, and each column's counts are
+    scaled to its exact number of values in ``totals`` (largest remainders), so that they
+    still sum to it. Shares per bin are then off by a fraction of a percent at most.
+    """
     if not columns:
         return {}
+    relation = f"read_parquet({parquet}, file_row_number = true)"
+    sample = f" AND file_row_number % {stride} = 0" if stride > 1 else ""
     parts = []
     for i, (name, dtype, edges) in enumerate(columns):
         v = value_expr(name, dtype)
         bin_expr = bin_sql(str(v), edges[0], edges[-1], len(edges) - 1)
         parts.append(
-            f"SELECT {i} AS k, {bin_expr}::INTEGER AS b FROM read_parquet({parquet}) "
-            f"WHERE {v} IS NOT NULL"
+            f"SELECT {i} AS k, {bin_expr}::INTEGER AS b FROM {relation} "
+            f"WHERE {v} IS NOT NULL{sample}"
         )
     counts = {name: [0] * (len(edges) - 1) for name, _, edges in columns}
     query = f"SELECT k, b, count(*) FROM ({' UNION ALL '.join(parts)}) GROUP BY 1, 2"
     for k, b, count in con.execute(query).fetchall():
         counts[columns[k][0]][b] = int(count)
+    if stride > 1 and totals is not None:
+        counts = {name: scale_counts(c, totals[name]) for name, c in counts.items()}
     return counts
+
+
+def scale_counts(counts: list[int], total: int) -> list[int]:
+    """Scale counts to sum to ``total``, rounding by largest remainders."""
+    seen = sum(counts)
+    if seen == 0:
+        return counts
+    shares = [c * total / seen for c in counts]
+    scaled = [int(share) for share in shares]
+    by_remainder = sorted(range(len(counts)), key=lambda j: shares[j] - scaled[j], reverse=True)
+    for j in by_remainder[: total - sum(scaled)]:
+        scaled[j] += 1
+    return scaled
 
 
 def non_numbers(con: Any, parquet: str, name: str) -> tuple[int, str | None]:
