@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import logging
 import shutil
@@ -18,6 +19,7 @@ from mlwright.data.dataset import Dataset, check_name, parse_ref
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from concurrent.futures import Future
 
     from mlwright.data.schema import Role
     from mlwright.track.artifacts import ArtifactStore
@@ -77,6 +79,7 @@ class Workspace:
         self.settings = _settings(settings, overrides)
         self.path = self.settings.workspace.resolve()
         self._store: MetadataStore | None = None
+        self._opening: Future[MetadataStore] | None = None
         self._artifacts: ArtifactStore | None = None
 
     def __repr__(self) -> str:
@@ -92,10 +95,30 @@ class Workspace:
     def store(self) -> MetadataStore:
         """The metadata store, opened (and its schema upgraded) on first use."""
         if self._store is None:
-            from mlwright.track.store import open_store
+            if self._opening is not None:
+                opening, self._opening = self._opening, None
+                self._store = opening.result()  # re-raises what opening it raised
+            else:
+                from mlwright.track.store import open_store
 
-            self._store = open_store(self.settings.resolved_store_uri)
+                self._store = open_store(self.settings.resolved_store_uri)
         return self._store
+
+    def _open_store_in_background(self) -> None:
+        """Start opening the store (imports, schema check) while DuckDB works on the data.
+
+        DuckDB releases the GIL, so this costs the ingest nothing on the wall clock; an
+        error surfaces when the store is first used.
+        """
+        if self._store is not None or self._opening is not None:
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        from mlwright.track.store import open_store
+
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mlwright-store")
+        self._opening = executor.submit(open_store, self.settings.resolved_store_uri)
+        executor.shutdown(wait=False)
 
     @property
     def artifacts(self) -> ArtifactStore:
@@ -108,9 +131,13 @@ class Workspace:
 
     def close(self) -> None:
         """Release the store's connections."""
+        if self._opening is not None:
+            with contextlib.suppress(Exception):  # its error was the caller's to see, or moot
+                self._store = self._opening.result()
+            self._opening = None
         if self._store is not None:
             self._store.close()
-            self._store = None
+        self._store = None
 
     def ingest(
         self,
@@ -169,6 +196,7 @@ class Workspace:
         work_dir.mkdir(parents=True)
         limits = {"memory_mb": self.settings.ingest_memory_mb}
         limits["threads"] = self.settings.ingest_threads
+        self._open_store_in_background()
         try:
             progress(f"reading {resolved.display}")
             staged = stage(resolved, work_dir / "data.parquet", work_dir=work_dir, **limits)
