@@ -1,4 +1,4 @@
-"""URIs in messages: never show a password."""
+"""Database URIs: the default PostgreSQL driver, and never a password in a message."""
 
 from __future__ import annotations
 
@@ -11,3 +11,11 @@ def redact_uri(uri: str) -> str:
     credentials, _, host = rest.rpartition("@")
     user = credentials.split(":", 1)[0]
     return f"{scheme}://{user}:***@{host}" if ":" in credentials else uri
+
+
+def with_default_driver(uri: str) -> str:
+    """Name psycopg (3) as the driver of a driverless ``postgresql://`` or ``postgres://`` URI."""
+    scheme, sep, rest = uri.partition("://")
+    if sep and scheme.lower() in ("postgresql", "postgres"):
+        return f"postgresql+psycopg://{rest}"
+    return uri

@@ -18,6 +18,7 @@ from mlwright.core.errors import (
     SourceNotFoundError,
     SourceQueryError,
 )
+from mlwright.core.uri import with_default_driver
 from mlwright.data.duck import literal
 from mlwright.data.source import SqlSource, check_unique_names
 
@@ -40,9 +41,7 @@ def normalise_uri(uri: str) -> str:
         if lowered.endswith(_SQLITE_SUFFIXES):
             return f"sqlite:///{Path(uri).resolve()}"
         return uri
-    if lowered.startswith(("postgresql://", "postgres://")):
-        return "postgresql+psycopg://" + uri.split("://", 1)[1]
-    return uri
+    return with_default_driver(uri)
 
 
 def duckdb_relation(source: SqlSource, con: Any) -> str | None:

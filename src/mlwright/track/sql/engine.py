@@ -20,7 +20,7 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLA
 
 from mlwright.core._optional import import_optional
 from mlwright.core.errors import ConfigError, StoreError
-from mlwright.core.uri import redact_uri
+from mlwright.core.uri import redact_uri, with_default_driver
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -35,15 +35,13 @@ T = TypeVar("T")
 def make_engine(uri: str) -> Engine:
     """An engine for ``uri``, with SQLite pragmas or PostgreSQL timeouts set."""
     try:
-        url = make_url(uri)
+        url = make_url(with_default_driver(uri))
     except ArgumentError as exc:
         msg = f"{redact_uri(uri)!r} is not a database URI"
         raise ConfigError(msg, hint="use sqlite:///path or postgresql+psycopg://...") from exc
     if url.get_backend_name() == "sqlite":
         return _sqlite_engine(url)
     if url.get_backend_name() == "postgresql":
-        if url.drivername == "postgresql":
-            url = url.set(drivername="postgresql+psycopg")
         if url.drivername == "postgresql+psycopg":
             import_optional("psycopg", extra="postgres")
         connect_args = {"connect_timeout": PG_CONNECT_TIMEOUT_S}
