@@ -34,7 +34,6 @@ from mlwright.data.stats import (
     histogram_edges,
     histograms,
     non_numbers,
-    sample_stride,
     scan_stats,
     top_values,
 )
@@ -191,16 +190,21 @@ def analyze(
     parquet = literal(str(parquet_path))
     con = connect(memory_mb=memory_mb, threads=threads)
     try:
-        table, unique = _count_distinct(con, parquet, scan_stats(con, parquet, columns))
-        schema, tops = _infer_schema(con, parquet, table, unique, overrides)
+        table, unique, tops = _count_values(con, parquet, scan_stats(con, parquet, columns))
+        schema = _infer_schema(table, unique, tops, overrides)
         profile = _build_profile(con, parquet, table, schema, tops, target)
     finally:
         con.close()
     return Analysis(schema=schema, profile=profile, fingerprint=table.fingerprint)
 
 
-def _count_distinct(con: Any, parquet: str, table: TableStats) -> tuple[TableStats, set[str]]:
-    """Exact distinct counts where they are cheap or decide a role; and the unique columns."""
+def _count_values(
+    con: Any, parquet: str, table: TableStats
+) -> tuple[TableStats, set[str], dict[str, list[tuple[str, int]]]]:
+    """Exact distinct counts where cheap or decisive; the unique columns; top values.
+
+    Top values are kept for the text and boolean columns that are not unique.
+    """
     maybe_unique = {
         s.name
         for s in table.columns
@@ -208,29 +212,27 @@ def _count_distinct(con: Any, parquet: str, table: TableStats) -> tuple[TableSta
         and s.n_present > 0
         and s.n_distinct >= UNIQUE_CHECK_MIN_RATIO * s.n_present
     }
-    names = [
-        s.name
-        for s in table.columns
-        if (s.name in maybe_unique or 0 < s.n_distinct <= EXACT_DISTINCT_MAX)
-        and not _looks_like_text(s)  # free text is TEXT whatever its distinct count
+    # Free text is TEXT whatever its distinct count, and has no meaningful top values.
+    candidates = [s for s in table.columns if not _looks_like_text(s)]
+    wanted = [
+        s for s in candidates if s.name in maybe_unique or 0 < s.n_distinct <= EXACT_DISTINCT_MAX
     ]
-    exact = exact_distinct(con, parquet, names)
+    needs_top = [s for s in candidates if is_text_type(s.dtype) or s.dtype.upper() == "BOOLEAN"]
+    exact, tops = exact_distinct(con, parquet, wanted, top=needs_top)
     columns = tuple(replace(s, n_distinct=exact.get(s.name, s.n_distinct)) for s in table.columns)
     unique = {s.name for s in columns if s.name in maybe_unique and s.n_distinct == s.n_present}
-    return replace(table, columns=columns), unique
+    rest = [s.name for s in needs_top if s.name not in tops and s.name not in unique]
+    tops = {name: values for name, values in tops.items() if name not in unique}
+    tops |= top_values(con, parquet, rest)
+    return replace(table, columns=columns), unique, tops
 
 
 def _infer_schema(
-    con: Any, parquet: str, table: TableStats, unique: set[str], overrides: dict[str, Role]
-) -> tuple[Schema, dict[str, list[tuple[str, int]]]]:
-    needs_top = [
-        s.name
-        for s in table.columns
-        if (is_text_type(s.dtype) or s.dtype.upper() == "BOOLEAN")
-        and s.name not in unique
-        and not _looks_like_text(s)
-    ]
-    tops = top_values(con, parquet, needs_top)
+    table: TableStats,
+    unique: set[str],
+    tops: dict[str, list[tuple[str, int]]],
+    overrides: dict[str, Role],
+) -> Schema:
     columns = []
     for s in table.columns:
         evidence = RoleEvidence(
@@ -248,7 +250,7 @@ def _infer_schema(
         )
         role = overrides.get(s.name) or infer_role(evidence)
         columns.append(ColumnSchema(name=s.name, dtype=s.dtype, role=role))
-    return Schema(tuple(columns)), tops
+    return Schema(tuple(columns))
 
 
 def _looks_like_text(s: ColumnStats) -> bool:
@@ -283,9 +285,9 @@ def _build_profile(
         for c in schema.columns
         if c.role in (Role.NUMERIC, Role.DATETIME) and stats[c.name].min is not None
     ]
-    stride = sample_stride(table.n_rows)
     totals = {name: stats[name].n_finite or 0 for name, _, _ in binned}
-    counts = histograms(con, parquet, binned, stride=stride, totals=totals)
+    sampled = table.stride > 1
+    counts = histograms(con, table.sample, binned, totals=totals if sampled else None)
     edges = {name: e for name, _, e in binned}
     columns = []
     for c in schema.columns:
@@ -297,7 +299,9 @@ def _build_profile(
     warnings = [w for p in columns for w in _column_warnings(con, parquet, p, stats[p.name])]
     if target is not None:
         warnings += _leak_warnings(con, parquet, schema, stats, target)
-    return Profile(table.n_rows, tuple(columns), tuple(warnings), target, sample_stride=stride)
+    return Profile(
+        table.n_rows, tuple(columns), tuple(warnings), target, sample_stride=table.stride
+    )
 
 
 def _column_profile(

@@ -5,7 +5,7 @@ fingerprint, exactly, in one scan. Quantiles, histogram shares and the shape of 
 (length, words, share of numbers) come from a deterministic sample of about
 ``SAMPLE_ROWS`` rows (every k-th row; all rows of a smaller table), which is what keeps
 profiling a large table cheap. Exact distinct counts and top values read only the columns
-they need.
+they need, mostly in one more scan.
 """
 
 from __future__ import annotations
@@ -14,16 +14,30 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlwright.data.duck import ident
-from mlwright.data.schema import is_numeric_type, is_temporal_type, is_text_type
+from mlwright.data.schema import (
+    is_integer_type,
+    is_numeric_type,
+    is_temporal_type,
+    is_text_type,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 QUANTILES = (0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99)
 N_TOP_VALUES = 10
 N_HISTOGRAM_BINS = 20
 # Quantiles and string shape are estimated from about this many evenly spaced rows.
 SAMPLE_ROWS = 100_000
+# Up to about this many distinct values, one histogram() map gives a column's exact count and
+# its top values at once.
+HISTOGRAM_DISTINCT_MAX = 10_000
+# Integer columns spanning at most this many values are counted with a bitmap (1 byte each).
+BITMAP_MAX_SPAN = 1 << 26
+SAMPLE_TABLE = "profile_sample"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +66,9 @@ class TableStats:
     n_rows: int
     columns: tuple[ColumnStats, ...]
     fingerprint: str
+    # Sampled statistics came from every ``stride``-th row, which ``sample`` (a relation) holds.
+    stride: int = 1
+    sample: str = ""
 
 
 def value_expr(name: str, dtype: str) -> str | None:
@@ -107,7 +124,8 @@ def scan_stats(con: Any, parquet: str, columns: tuple[tuple[str, str], ...]) -> 
 
     The fingerprint is a SHA-256 over the column names and types, the row count and the sum
     of DuckDB's hash of every row with its position, so identical data in the same order
-    gets the same fingerprint whichever file it came from.
+    gets the same fingerprint whichever file it came from. The sample is kept (see
+    :func:`take_sample`) for later sampled passes such as :func:`histograms`.
     """
     relation = f"read_parquet({parquet}, file_row_number = true)"
     n_rows = int(con.execute(f"SELECT count(*) FROM read_parquet({parquet})").fetchone()[0])
@@ -118,16 +136,34 @@ def scan_stats(con: Any, parquet: str, columns: tuple[tuple[str, str], ...]) -> 
     for i, (name, dtype) in enumerate(columns):
         exact += _exact_aggregates(i, name, dtype)
         sampled += _sampled_aggregates(i, name, dtype)
+    sample = take_sample(con, parquet, [name for name, _ in columns], stride)
     if stride == 1:
         values = _fetch_row(con, f"SELECT {', '.join(exact + sampled)} FROM {relation}")
     else:
         values = _fetch_row(con, f"SELECT {', '.join(exact)} FROM {relation}")
         if sampled:
-            where = f"WHERE file_row_number % {stride} = 0"
-            values |= _fetch_row(con, f"SELECT {', '.join(sampled)} FROM {relation} {where}")
+            values |= _fetch_row(con, f"SELECT {', '.join(sampled)} FROM {sample}")
     stats = tuple(_column_stats(i, name, dtype, values) for i, (name, dtype) in enumerate(columns))
     payload = json.dumps([list(columns), n_rows, values["content_hash"]])
-    return TableStats(n_rows, stats, hashlib.sha256(payload.encode()).hexdigest())
+    fingerprint = hashlib.sha256(payload.encode()).hexdigest()
+    return TableStats(n_rows, stats, fingerprint, stride=stride, sample=sample)
+
+
+def take_sample(con: Any, parquet: str, names: list[str], stride: int) -> str:
+    """A relation holding every ``stride``-th row of the table: the table itself at stride 1.
+
+    Reading a sample from Parquet decompresses every row of the file, so the sample is read
+    once into a temporary table of the connection, which every sampled pass then reuses.
+    """
+    if stride == 1:
+        return f"read_parquet({parquet})"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {SAMPLE_TABLE} AS "
+        f"SELECT {', '.join(ident(n) for n in names)} "
+        f"FROM read_parquet({parquet}, file_row_number = true) "
+        f"WHERE file_row_number % {stride} = 0"
+    )
+    return SAMPLE_TABLE
 
 
 def _fetch_row(con: Any, query: str) -> dict[str, Any]:
@@ -165,13 +201,69 @@ def _float(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def exact_distinct(con: Any, parquet: str, names: list[str]) -> dict[str, int]:
-    """The exact number of distinct present values of each column in ``names``."""
-    if not names:
-        return {}
-    counts = [f"count(DISTINCT {ident(n)})" for n in names]
-    row = con.execute(f"SELECT {', '.join(counts)} FROM read_parquet({parquet})").fetchone()
-    return {name: int(count) for name, count in zip(names, row, strict=True)}
+def exact_distinct(
+    con: Any, parquet: str, columns: Sequence[ColumnStats], *, top: Sequence[ColumnStats] = ()
+) -> tuple[dict[str, int], dict[str, list[tuple[str, int]]]]:
+    """Exact distinct counts of ``columns``, and the top values of the columns in ``top``.
+
+    One scan does most of the work: a column of ``top`` with at most about
+    ``HISTOGRAM_DISTINCT_MAX`` distinct values gets both its count and its top values from
+    DuckDB's ``histogram()`` aggregate; an integer column of a narrow range is counted with a
+    bitmap in NumPy, which is faster than hashing millions of distinct values; any other
+    column is counted with ``count(DISTINCT)``. Top values of a column of ``top`` with more
+    distinct values are left to :func:`top_values`.
+    """
+    by_histogram = [s for s in top if s.n_distinct <= HISTOGRAM_DISTINCT_MAX]
+    in_histogram = {s.name for s in by_histogram}
+    wanted = [s for s in columns if s.name not in in_histogram]
+    by_bitmap = [s for s in wanted if _bitmap_countable(s)]
+    in_bitmap = {s.name for s in by_bitmap}
+    by_count = [s for s in wanted if s.name not in in_bitmap]
+    aggregates = [f"histogram({ident(s.name)}::VARCHAR)" for s in by_histogram]
+    aggregates += [f"count(DISTINCT {ident(s.name)})" for s in by_count]
+    counts: dict[str, int] = {}
+    tops: dict[str, list[tuple[str, int]]] = {}
+    if aggregates:
+        row = con.execute(f"SELECT {', '.join(aggregates)} FROM read_parquet({parquet})").fetchone()
+        for s, found in zip(by_histogram, row, strict=False):
+            pairs = sorted((found or {}).items(), key=lambda pair: (-pair[1], pair[0]))
+            counts[s.name] = len(pairs)
+            tops[s.name] = [(str(v), int(c)) for v, c in pairs[:N_TOP_VALUES]]
+        for s, count in zip(by_count, row[len(by_histogram) :], strict=True):
+            counts[s.name] = int(count)
+    for s in by_bitmap:
+        counts[s.name] = _bitmap_distinct(con, parquet, s.name)
+    return {s.name: counts[s.name] for s in columns}, tops
+
+
+def _bitmap_countable(s: ColumnStats) -> bool:
+    """Whether a bitmap counts an integer column faster than DuckDB: many values, narrow range.
+
+    A bitmap costs a pass over the values in Python; hashing is cheaper for a column of a
+    few distinct values, whose hash table stays small.
+    """
+    if not is_integer_type(s.dtype) or s.min is None or s.max is None:
+        return False
+    if s.n_distinct <= HISTOGRAM_DISTINCT_MAX:
+        return False
+    # Beyond 2**53 the extremes, which are doubles, may be off by more than one.
+    exact = max(abs(s.min), abs(s.max)) < 2**53
+    return exact and s.max - s.min < BITMAP_MAX_SPAN
+
+
+def _bitmap_distinct(con: Any, parquet: str, name: str) -> int:
+    """The number of distinct values of an integer column of a narrow range."""
+    import numpy as np
+
+    q = ident(name)
+    query = f"SELECT {q} AS v FROM read_parquet({parquet}) WHERE {q} IS NOT NULL"
+    values = con.execute(query).fetchnumpy()["v"]
+    if len(values) == 0:
+        return 0
+    low = values.min()
+    seen = np.zeros(int(values.max()) - int(low) + 1, dtype=np.bool_)
+    seen[values - low] = True
+    return int(np.count_nonzero(seen))
 
 
 def top_values(con: Any, parquet: str, names: list[str]) -> dict[str, list[tuple[str, int]]]:
@@ -220,34 +312,31 @@ def bin_sql(value: str, low: float, high: float, n_bins: int) -> str:
 
 def histograms(
     con: Any,
-    parquet: str,
+    relation: str,
     columns: list[tuple[str, str, list[float]]],
     *,
-    stride: int = 1,
     totals: dict[str, int] | None = None,
 ) -> dict[str, list[int]]:
     """Count each column's values in its bins ``(name, dtype, edges)``; the last bin is closed.
 
-    With ``stride > 1`` only every ``stride``-th row is binned, and each column's counts are
-    scaled to its exact number of values in ``totals`` (largest remainders), so that they
+    ``relation`` may be a sample of the table: then pass ``totals``, and each column's counts
+    are scaled to its exact number of values in ``totals`` (largest remainders), so that they
     still sum to it. Shares per bin are then off by a fraction of a percent at most.
     """
     if not columns:
         return {}
-    relation = f"read_parquet({parquet}, file_row_number = true)"
-    where = f" WHERE file_row_number % {stride} = 0" if stride > 1 else ""
     aggregates = []
     for name, dtype, edges in columns:
         v = value_expr(name, dtype)
         bins = bin_sql(str(v), edges[0], edges[-1], len(edges) - 1)
         aggregates.append(f"histogram(CASE WHEN {v} IS NOT NULL THEN {bins}::INTEGER END)")
     # One scan for every column: DuckDB's histogram() maps each bin to its count.
-    row = con.execute(f"SELECT {', '.join(aggregates)} FROM {relation}{where}").fetchone()
+    row = con.execute(f"SELECT {', '.join(aggregates)} FROM {relation}").fetchone()
     counts = {name: [0] * (len(edges) - 1) for name, _, edges in columns}
     for (name, _, _), found in zip(columns, row, strict=True):
         for b, count in (found or {}).items():
             counts[name][b] = int(count)
-    if stride > 1 and totals is not None:
+    if totals is not None:
         counts = {name: scale_counts(c, totals[name]) for name, c in counts.items()}
     return counts
 
