@@ -21,7 +21,7 @@ class DatasetNameRow(Base):
     __tablename__ = "dataset_names"
 
     name: Mapped[str] = mapped_column(String(255), primary_key=True)
-    last_version: Mapped[int] = mapped_column(Integer, default=0)
+    last_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class DatasetRow(Base):
