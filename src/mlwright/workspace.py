@@ -10,15 +10,17 @@ import socket
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from mlwright.core.config import Settings
 from mlwright.core.errors import ConfigError, MlwrightError
 from mlwright.core.types import ProgressCallback, ignore_progress
 from mlwright.data.dataset import Dataset, check_name, parse_ref
 
+T = TypeVar("T")
+
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
     from concurrent.futures import Future
 
     from mlwright.data.schema import Role
@@ -112,13 +114,9 @@ class Workspace:
         """
         if self._store is not None or self._opening is not None:
             return
-        from concurrent.futures import ThreadPoolExecutor
-
         from mlwright.track.store import open_store
 
-        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mlwright-store")
-        self._opening = executor.submit(open_store, self.settings.resolved_store_uri)
-        executor.shutdown(wait=False)
+        self._opening = _in_background(open_store, self.settings.resolved_store_uri)
 
     @property
     def artifacts(self) -> ArtifactStore:
@@ -188,6 +186,7 @@ class Workspace:
         from mlwright.data.ingest import stage
         from mlwright.data.profile import analyze
         from mlwright.data.source import ReadOptions, resolve_source
+        from mlwright.track.artifacts import sha256_file
 
         check_name(name)
         options = ReadOptions(delimiter=delimiter, header=header, encoding=encoding, sheet=sheet)
@@ -201,13 +200,15 @@ class Workspace:
             progress(f"reading {resolved.display}")
             staged = stage(resolved, work_dir / "data.parquet", work_dir=work_dir, **limits)
             progress(f"profiling {staged.n_rows:,} rows")
+            # Hashing the file for the artifact store overlaps the profiling's quieter moments.
+            digest = _in_background(sha256_file, staged.path)
             analysis = analyze(staged.path, staged.columns, roles=roles, target=target, **limits)
             existing = self._identical(name, analysis)
             if existing is not None:
                 logger.info("%s is identical to %s; nothing added", resolved.display, existing.ref)
                 return IngestResult(self._dataset(existing), is_new=False)
             progress("storing")
-            record = self._record(name, resolved.display, staged, analysis)
+            record = self._record(name, resolved.display, staged, analysis, digest.result())
         finally:
             shutil.rmtree(work_dir, ignore_errors=True)
         logger.info("ingested %s as %s (%d rows)", resolved.display, record.ref, record.n_rows)
@@ -226,11 +227,13 @@ class Workspace:
         same_target = existing.profile.get("target") == analysis.profile.target
         return existing if same_schema and same_target else None
 
-    def _record(self, name: str, display: str, staged: Any, analysis: Any) -> DatasetRecord:
+    def _record(
+        self, name: str, display: str, staged: Any, analysis: Any, sha256: str
+    ) -> DatasetRecord:
         from mlwright.track.entities import NewDataset
 
         size = staged.path.stat().st_size
-        key = self.artifacts.put_file(staged.path, move=True)
+        key = self.artifacts.put_file(staged.path, move=True, sha256=sha256)
         new = NewDataset(
             name=name,
             fingerprint=analysis.fingerprint,
@@ -288,6 +291,16 @@ class Workspace:
             created_at=record.created_at,
             created_by=record.created_by,
         )
+
+
+def _in_background(function: Callable[..., T], *args: Any) -> Future[T]:
+    """Run ``function(*args)`` in a thread of its own; the future holds its result or error."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mlwright")
+    future = executor.submit(function, *args)
+    executor.shutdown(wait=False)
+    return future
 
 
 def _settings(base: Settings | None, overrides: dict[str, Any]) -> Settings:

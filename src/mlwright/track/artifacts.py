@@ -61,13 +61,15 @@ class ArtifactStore:
         """Whether the artifact is stored."""
         return bool(self.fs.exists(self._object_path(key)))
 
-    def put_file(self, path: Path, *, move: bool = False) -> str:
+    def put_file(self, path: Path, *, move: bool = False, sha256: str | None = None) -> str:
         """Store a local file and return its key; ``move`` lets a local store rename it in.
 
-        Publishing is a rename, atomic against a crash of the process; syncing a large
-        file to disk first is left to the filesystem, as DuckDB and Parquet writers do.
+        ``sha256`` is the file's digest when the caller has computed it already (as
+        :func:`sha256_file` does), so that a large file is not read twice. Publishing is a
+        rename, atomic against a crash of the process; syncing a large file to disk first is
+        left to the filesystem, as DuckDB and Parquet writers do.
         """
-        key = sha256_file(path)
+        key = sha256 or sha256_file(path)
         if self.exists(key):
             return key
         final = self._object_path(key)
