@@ -172,11 +172,7 @@ def _transcode(path: Path, dialect: CsvDialect, dest: Path) -> Path:
 def _copy(con: Any, relation: str, dest: Path, source: Source) -> None:
     import duckdb
 
-    # zstd level 1 rather than DuckDB's default 3: the copy is about 15% faster and the
-    # staged file about 15% larger (measured in benchmarks/ingest.py).
-    statement = (
-        "COPY (SELECT * FROM {}) TO {} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)"
-    )
+    statement = "COPY (SELECT * FROM {}) TO {} (FORMAT parquet, COMPRESSION zstd)"
     try:
         con.execute(statement.format(relation, literal(str(dest))))
     except duckdb.ConversionException:
