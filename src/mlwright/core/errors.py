@@ -13,8 +13,10 @@
     │   ├── EmptyDataError             no rows
     │   └── SourceQueryError           a SQL source failed or could not be reached
     ├── SchemaError (ValueError)       a schema or role override does not fit the data
+    ├── TrainingError (ValueError)     the task cannot be learned from this data as asked
     ├── NotFoundError (LookupError)    a named object is not in the workspace
-    │   └── DatasetNotFoundError
+    │   ├── DatasetNotFoundError
+    │   └── RunNotFoundError
     └── StoreError                     the metadata or artifact store failed
         └── SchemaVersionError         the store was written by a newer mlwright
 
@@ -82,12 +84,20 @@ class SchemaError(MlwrightError, ValueError):
     """A schema, or an override of it, does not fit the data."""
 
 
+class TrainingError(MlwrightError, ValueError):
+    """The task cannot be learned from this data as asked (e.g. a target with one class)."""
+
+
 class NotFoundError(MlwrightError, LookupError):
     """A named object is not in the workspace."""
 
 
 class DatasetNotFoundError(NotFoundError):
     """No dataset with the given name or version exists."""
+
+
+class RunNotFoundError(NotFoundError):
+    """No run with the given id exists."""
 
 
 class StoreError(MlwrightError):

@@ -1,0 +1,1 @@
+"""Learning: tasks, metrics, preprocessing, model families, budgeted search and evaluation."""

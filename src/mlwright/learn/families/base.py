@@ -1,0 +1,45 @@
+"""What a model family declares about itself, next to its estimator factory.
+
+A family module defines one or more ``Family`` values: the estimator to build for a task,
+strong default configurations (tried first, in order), its Optuna search space, its cost
+relative to LightGBM on the same data, and the inputs it needs (a ``PreprocessStyle``).
+Adding a family means adding one module and listing it in ``registry.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from mlwright.learn.preprocess import PreprocessStyle
+    from mlwright.learn.task import TaskType
+
+Params = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    """A model family: how to build it, where to start, where to search, what it costs.
+
+    ``make(params, task_type, seed, n_jobs)`` returns an unfitted scikit-learn estimator;
+    ``space(trial, task_type)`` draws parameters from an Optuna trial; ``cost`` is the fit
+    time relative to LightGBM's defaults on the same data; ``max_rows`` skips the family on
+    larger data (k-NN predicts too slowly there).
+    """
+
+    name: str
+    style: PreprocessStyle
+    tasks: frozenset[TaskType]
+    make: Callable[[Params, TaskType, int, int], Any]
+    defaults: tuple[Params, ...]
+    space: Callable[[Any, TaskType], Params]
+    cost: float
+    max_rows: int | None = None
+    description: str = field(default="")
+
+    def supports(self, task_type: TaskType) -> bool:
+        """Whether the family can learn this kind of task."""
+        return task_type in self.tasks

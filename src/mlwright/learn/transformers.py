@@ -1,0 +1,121 @@
+"""Small scikit-learn transformers for what the library lacks: category labels, dates, text.
+
+They are stateless (``fit`` learns nothing), so fitting them inside a fold cannot leak.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sklearn.base import BaseEstimator, TransformerMixin
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+MISSING_CATEGORY = "<missing>"
+DATETIME_PARTS = ("year", "month", "day", "weekday", "hour", "days")
+
+
+class Numbers(TransformerMixin, BaseEstimator):  # type: ignore[misc]
+    """Numeric columns as a float array, with missing values (and infinities) as NaN."""
+
+    def fit(self, X: pd.DataFrame, y: Any = None) -> Numbers:
+        """Learn nothing; remember the column count."""
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def transform(self, X: pd.DataFrame) -> np.ndarray:
+        """The values as float64."""
+        import numpy as np
+        import pandas as pd
+
+        frame = pd.DataFrame(X).apply(pd.to_numeric, errors="coerce")
+        values = frame.to_numpy(dtype=np.float64, na_value=np.nan)
+        values[~np.isfinite(values)] = np.nan
+        return np.asarray(values, dtype=np.float64)
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """The input names, unchanged."""
+        import numpy as np
+
+        return np.asarray(input_features, dtype=object)
+
+
+class CategoryLabels(TransformerMixin, BaseEstimator):  # type: ignore[misc]
+    """Turn category (and boolean) columns into strings, with missing as its own category.
+
+    Encoders then see one type per column, whatever the storage type was (numbers, booleans,
+    pandas' string or object dtype), and a missing value is a category like any other.
+    """
+
+    def fit(self, X: pd.DataFrame, y: Any = None) -> CategoryLabels:
+        """Learn nothing; remember the column count."""
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def transform(self, X: pd.DataFrame) -> np.ndarray:
+        """Each value as a string; missing values as ``MISSING_CATEGORY``."""
+        import pandas as pd
+
+        frame = pd.DataFrame(X)
+        labels = frame.astype(object).where(frame.notna(), MISSING_CATEGORY)
+        result: np.ndarray = labels.astype(str).to_numpy(dtype=object)
+        return result
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """The input names, unchanged."""
+        import numpy as np
+
+        return np.asarray(input_features, dtype=object)
+
+
+class DatetimeParts(TransformerMixin, BaseEstimator):  # type: ignore[misc]
+    """Expand each date or timestamp column into calendar parts and days since 1970.
+
+    A missing date gives missing parts (NaN), for the imputer or the learner to handle.
+    """
+
+    def fit(self, X: pd.DataFrame, y: Any = None) -> DatetimeParts:
+        """Learn nothing; remember the column names."""
+        import pandas as pd
+
+        self.columns_ = [str(c) for c in pd.DataFrame(X).columns]
+        self.n_features_in_ = len(self.columns_)
+        return self
+
+    def transform(self, X: pd.DataFrame) -> np.ndarray:
+        """One block of ``DATETIME_PARTS`` per column."""
+        import numpy as np
+        import pandas as pd
+
+        blocks = []
+        for _, column in pd.DataFrame(X).items():
+            when = pd.to_datetime(column, errors="coerce", utc=True)
+            days = (when - pd.Timestamp(0, tz="UTC")).dt.total_seconds() / 86400.0
+            parts = [when.dt.year, when.dt.month, when.dt.day, when.dt.weekday, when.dt.hour, days]
+            blocks.append(
+                np.column_stack([p.to_numpy(dtype=float, na_value=np.nan) for p in parts])
+            )
+        return np.hstack(blocks) if blocks else np.empty((len(X), 0))
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """``column_part`` for every column and part."""
+        import numpy as np
+
+        return np.asarray([f"{c}_{p}" for c in self.columns_ for p in DATETIME_PARTS], dtype=object)
+
+
+class TextColumn(TransformerMixin, BaseEstimator):  # type: ignore[misc]
+    """One text column as a list of strings (missing as empty), the input of a vectoriser."""
+
+    def fit(self, X: Any, y: Any = None) -> TextColumn:
+        """Learn nothing."""
+        return self
+
+    def transform(self, X: Any) -> list[str]:
+        """The values as strings."""
+        import pandas as pd
+
+        series = pd.Series(X.iloc[:, 0] if isinstance(X, pd.DataFrame) else X)
+        return [str(v) for v in series.astype(object).where(series.notna(), "")]
