@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-all check lint format bench clean
+.PHONY: demo test test-all check lint format bench bench-peers bench-automl clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,14 @@ check: lint test
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/ingest.py
+
+# The peers' virtualenvs for bench-automl (benchmarks/.venv-flaml, benchmarks/.venv-autogluon).
+bench-peers:
+	benchmarks/peers.sh
+
+# mlwright, FLAML, AutoGluon and default LightGBM on twelve datasets, 60 s each (~45 min).
+bench-automl: $(VENV)/.installed-dev
+	$(BIN)/python benchmarks/automl.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .mlwright

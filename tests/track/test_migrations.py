@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from mlwright.core.errors import SchemaVersionError
 from mlwright.track.sql import migrate
 from mlwright.track.sql.engine import make_engine
+from mlwright.track.sql.rows import Base
 from mlwright.track.sql.store import SqlMetadataStore
 from tests.track.test_sql_store import new_dataset
 
@@ -106,8 +107,8 @@ def test_a_new_store_has_the_schema_the_revisions_build(store_uri: str) -> None:
     migrate.upgrade(engine)  # not empty: the Alembic revisions run
     by_revisions = _schema_snapshot(engine)
     with engine.begin() as conn:
-        for table in ("datasets", "dataset_names", "alembic_version"):
-            conn.execute(sa.text(f"DROP TABLE {table}"))
+        Base.metadata.drop_all(conn)
+        conn.execute(sa.text("DROP TABLE alembic_version"))
     assert migrate.upgrade(engine) == migrate.HEAD_REVISION  # empty: built in one step
     assert _schema_snapshot(engine) == by_revisions
     with engine.connect() as conn:

@@ -27,9 +27,11 @@ from mlwright.learn.metrics import get_metric, report_metrics
 from mlwright.learn.model import TabularModel
 from mlwright.learn.plan import REFIT_BUDGET_SHARE, make_plan
 from mlwright.learn.search import (
+    THREADS_MIN_ROWS,
     SearchContext,
     Searcher,
     build_pipeline,
+    limited_threads,
     quiet_libraries,
     run_defaults,
     tune,
@@ -104,8 +106,13 @@ def train_model(
     config: TrainConfig,
     recorder: RunRecorder,
     progress: TrainingProgress = ignore_training_progress,
+    *,
+    budget: Budget | None = None,
 ) -> TrainResult:
     """Train within ``config.time_budget_s`` and evaluate on a held-out test set.
+
+    ``budget`` is the clock to count against, when the caller started it earlier (loading
+    the data counts too); a new one starts otherwise.
 
     Raises
     ------
@@ -113,7 +120,7 @@ def train_model(
         The target is unknown, all missing, has one class, or cannot be regressed, or
         there are fewer labelled rows than folds need.
     """
-    budget = Budget(config.time_budget_s, deterministic=config.deterministic)
+    budget = budget or Budget(config.time_budget_s, deterministic=config.deterministic)
     notes = _Notes(recorder)
     check_target(schema, config.target)
     frame, y_raw = _labelled(frame, config.target, notes)
@@ -172,9 +179,11 @@ def train_model(
         best=cv_score["mean"],
     )
     x_train = frame.iloc[train_idx][list(roles)]
-    with quiet_libraries():
+    n_jobs = ctx.n_jobs if len(train_idx) >= THREADS_MIN_ROWS else 1
+    with quiet_libraries(), limited_threads(n_jobs):
         pipelines = [
-            build_pipeline(c.family, c.params, ctx).fit(x_train, y[train_idx]) for c in members
+            build_pipeline(c.family, c.params, ctx, n_jobs=n_jobs).fit(x_train, y[train_idx])
+            for c in members
         ]
     threshold, cost = _threshold(config, task_type, members, weights, y_search)
     model = TabularModel(

@@ -53,33 +53,112 @@ def _labels(proba: np.ndarray, threshold: float) -> np.ndarray:
     return np.asarray(np.argmax(proba, axis=1), dtype=np.int64)
 
 
-def _with_labels(function: Callable[..., float], **kwargs: object) -> Callable[..., float]:
+# Metrics are computed with NumPy rather than scikit-learn's functions: the bootstrap scores
+# each metric hundreds of times, and scikit-learn's input checks cost milliseconds per call.
+# tests/learn/test_metrics.py checks every one against scikit-learn.
+
+
+def _confusion(y: np.ndarray, proba: np.ndarray, threshold: float) -> np.ndarray:
+    import numpy as np
+
+    k = proba.shape[1]
+    labels = _labels(proba, threshold)
+    return np.bincount(y * k + labels, minlength=k * k).reshape(k, k).astype(float)
+
+
+def _per_class(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Precision, recall, F1 and support of each class (0 where undefined, as sklearn)."""
+    import numpy as np
+
+    tp = np.diag(matrix)
+    predicted, actual = matrix.sum(axis=0), matrix.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        precision = np.where(predicted > 0, tp / predicted, 0.0)
+        recall = np.where(actual > 0, tp / actual, 0.0)
+        f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
+    return precision, recall, f1, actual
+
+
+def _accuracy(y: np.ndarray, proba: np.ndarray, threshold: float) -> float:
+    matrix = _confusion(y, proba, threshold)
+    return float(matrix.trace() / matrix.sum())
+
+
+def _balanced_accuracy(y: np.ndarray, proba: np.ndarray, threshold: float) -> float:
+    _, recall, _, support = _per_class(_confusion(y, proba, threshold))
+    return float(recall[support > 0].mean())
+
+
+def _binary(index: int) -> Callable[[np.ndarray, np.ndarray, float], float]:
     def score(y: np.ndarray, proba: np.ndarray, threshold: float) -> float:
-        return float(function(y, _labels(proba, threshold), **kwargs))
+        return float(_per_class(_confusion(y, proba, threshold))[index][1])
 
     return score
 
 
+def _f1_average(weighted: bool) -> Callable[[np.ndarray, np.ndarray, float], float]:
+    import numpy as np
+
+    def score(y: np.ndarray, proba: np.ndarray, threshold: float) -> float:
+        matrix = _confusion(y, proba, threshold)
+        _, _, f1, support = _per_class(matrix)
+        present = (support > 0) | (matrix.sum(axis=0) > 0)
+        if weighted:
+            return float(np.sum(f1 * support) / support.sum())
+        return float(f1[present].mean())
+
+    return score
+
+
+def _auc(truth: np.ndarray, scores: np.ndarray) -> float:
+    """ROC AUC of one positive class, from ranks (ties count a half), like Mann-Whitney U."""
+    from scipy.stats import rankdata
+
+    n_pos = int(truth.sum())
+    n_neg = len(truth) - n_pos
+    if n_pos == 0 or n_neg == 0:
+        msg = "ROC AUC is undefined with one class only"
+        raise ValueError(msg)
+    ranks = rankdata(scores)
+    return float((ranks[truth].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
 def _roc_auc(y: np.ndarray, proba: np.ndarray, _threshold: float) -> float:
-    from sklearn.metrics import roc_auc_score
+    import numpy as np
 
     if proba.shape[1] == 2:
-        return float(roc_auc_score(y, proba[:, 1]))
-    return float(
-        roc_auc_score(y, proba, multi_class="ovr", average="macro", labels=range(proba.shape[1]))
-    )
+        return _auc(y == 1, proba[:, 1])
+    present = [k for k in range(proba.shape[1]) if 0 < np.sum(y == k) < len(y)]
+    if len(present) < proba.shape[1]:
+        msg = "ROC AUC (one against the rest) needs every class in the data"
+        raise ValueError(msg)
+    return float(np.mean([_auc(y == k, proba[:, k]) for k in present]))
 
 
 def _pr_auc(y: np.ndarray, proba: np.ndarray, _threshold: float) -> float:
-    from sklearn.metrics import average_precision_score
+    """Average precision: precision at each distinct threshold, weighted by recall gained."""
+    import numpy as np
 
-    return float(average_precision_score(y, proba[:, 1]))
+    truth = y == 1
+    n_pos = int(truth.sum())
+    if n_pos == 0:
+        msg = "average precision is undefined without positives"
+        raise ValueError(msg)
+    order = np.argsort(-proba[:, 1], kind="mergesort")
+    scores, hits = proba[order, 1], truth[order]
+    last = np.r_[np.flatnonzero(np.diff(scores)), len(scores) - 1]
+    tp = np.cumsum(hits)[last]
+    precision = tp / (last + 1)
+    recall_gain = np.diff(np.r_[0, tp]) / n_pos
+    return float(np.sum(recall_gain * precision))
 
 
 def _log_loss(y: np.ndarray, proba: np.ndarray, _threshold: float) -> float:
-    from sklearn.metrics import log_loss
+    import numpy as np
 
-    return float(log_loss(y, proba, labels=list(range(proba.shape[1]))))
+    eps = np.finfo(float).eps
+    p = proba / proba.sum(axis=1, keepdims=True)
+    return float(-np.mean(np.log(np.clip(p[np.arange(len(y)), y], eps, 1.0))))
 
 
 def _brier(y: np.ndarray, proba: np.ndarray, _threshold: float) -> float:
@@ -102,39 +181,31 @@ def _mae(y: np.ndarray, pred: np.ndarray, _threshold: float) -> float:
 
 
 def _r2(y: np.ndarray, pred: np.ndarray, _threshold: float) -> float:
-    from sklearn.metrics import r2_score
+    import numpy as np
 
-    return float(r2_score(y, pred))
+    total = np.sum((y - y.mean()) ** 2)
+    residual = np.sum((y - pred) ** 2)
+    if total == 0:
+        return 1.0 if residual == 0 else 0.0
+    return float(1 - residual / total)
 
 
 def _mape(y: np.ndarray, pred: np.ndarray, _threshold: float) -> float:
-    from sklearn.metrics import mean_absolute_percentage_error
+    import numpy as np
 
-    return float(mean_absolute_percentage_error(y, pred))
+    return float(np.mean(np.abs(y - pred) / np.maximum(np.abs(y), np.finfo(float).eps)))
 
 
 @functools.cache
 def _build() -> dict[str, Metric]:
-    from sklearn import metrics as m
-
     table = [
-        Metric("accuracy", True, _CLASSIFICATION, _with_labels(m.accuracy_score)),
-        Metric("balanced_accuracy", True, _CLASSIFICATION, _with_labels(m.balanced_accuracy_score)),
-        Metric("precision", True, _BINARY, _with_labels(m.precision_score, zero_division=0)),
-        Metric("recall", True, _BINARY, _with_labels(m.recall_score, zero_division=0)),
-        Metric("f1", True, _BINARY, _with_labels(m.f1_score, zero_division=0)),
-        Metric(
-            "f1_macro",
-            True,
-            _CLASSIFICATION,
-            _with_labels(m.f1_score, average="macro", zero_division=0),
-        ),
-        Metric(
-            "f1_weighted",
-            True,
-            _CLASSIFICATION,
-            _with_labels(m.f1_score, average="weighted", zero_division=0),
-        ),
+        Metric("accuracy", True, _CLASSIFICATION, _accuracy),
+        Metric("balanced_accuracy", True, _CLASSIFICATION, _balanced_accuracy),
+        Metric("precision", True, _BINARY, _binary(0)),
+        Metric("recall", True, _BINARY, _binary(1)),
+        Metric("f1", True, _BINARY, _binary(2)),
+        Metric("f1_macro", True, _CLASSIFICATION, _f1_average(weighted=False)),
+        Metric("f1_weighted", True, _CLASSIFICATION, _f1_average(weighted=True)),
         Metric("roc_auc", True, _CLASSIFICATION, _roc_auc),
         Metric("pr_auc", True, _BINARY, _pr_auc),
         Metric("log_loss", False, _CLASSIFICATION, _log_loss),

@@ -37,6 +37,9 @@ logger = logging.getLogger(__name__)
 
 N_TUNED_FAMILIES = 2
 N_STARTUP_TRIALS = 5
+# Below this many training rows a fit uses one thread: more cost more than they save, and
+# LightGBM's threads can stall for seconds on a busy machine.
+THREADS_MIN_ROWS = 20_000
 # Before any fit is timed, a fit of LightGBM's defaults is guessed at this many seconds per
 # million (rows x features) of training data.
 SECONDS_PER_MILLION_CELLS = 0.4
@@ -90,9 +93,23 @@ def build_pipeline(
     from mlwright.learn.preprocess import build_preprocessor
 
     prep = build_preprocessor(ctx.roles, family.style, ctx.task_type, n_categories=ctx.n_categories)
-    jobs = ctx.n_jobs if n_jobs is None else n_jobs
-    model = family.make(params, ctx.task_type, ctx.seed, jobs)
+    if n_jobs is None:
+        n_jobs = ctx.n_jobs if len(ctx.y) >= THREADS_MIN_ROWS else 1
+    model = family.make(params, ctx.task_type, ctx.seed, n_jobs)
     return Pipeline([("prepare", prep), ("model", model)])
+
+
+@contextlib.contextmanager
+def limited_threads(n_jobs: int) -> Iterator[None]:
+    """Cap the OpenMP and BLAS threads of everything fitted inside (LightGBM, sklearn's HGB).
+
+    Their thread pools otherwise take every core whatever ``n_jobs`` says, and on a busy
+    machine a fit of a thousand rows can then stall for a minute instead of a second.
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=n_jobs):
+        yield
 
 
 @contextlib.contextmanager
@@ -121,6 +138,11 @@ class Searcher:
     ctx: SearchContext
     candidates: list[Candidate] = field(default_factory=list)
     fold_fit_s: dict[str, list[float]] = field(default_factory=dict)
+
+    @property
+    def n_jobs(self) -> int:
+        """Threads per fit: one on small data, where more cost more than they save."""
+        return self.ctx.n_jobs if len(self.ctx.y) >= THREADS_MIN_ROWS else 1
 
     def best(self) -> Candidate | None:
         """The candidate with the lowest loss so far."""
@@ -157,7 +179,7 @@ class Searcher:
         self.candidates.append(candidate)
         after_fold = None if trial is None else self._pruner(trial)
         try:
-            with quiet_libraries():
+            with quiet_libraries(), limited_threads(self.n_jobs):
                 candidate.score = cross_validate(
                     lambda: build_pipeline(family, params, self.ctx),
                     self.ctx.X,

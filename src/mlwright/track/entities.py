@@ -46,3 +46,67 @@ class DatasetRecord:
     def ref(self) -> str:
         """The reference ``name:version``."""
         return f"{self.name}:{self.version}"
+
+
+@dataclass(frozen=True, slots=True)
+class NewRun:
+    """A training run about to start; the store assigns its id and start time."""
+
+    dataset_name: str
+    dataset_version: int
+    dataset_fingerprint: str
+    target: str
+    config: dict[str, Any]
+    lineage: dict[str, Any]
+    created_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TrialRecord:
+    """One candidate a run tried (see :class:`mlwright.core.types.TrialReport`)."""
+
+    number: int
+    family: str
+    phase: str
+    status: str
+    params: dict[str, Any]
+    fold_scores: tuple[float, ...]
+    mean: float | None
+    std: float | None
+    fit_time_s: float
+    predict_ms_per_1k: float | None
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """A training run: what it was asked, what it tried, and (once finished) what it found.
+
+    ``status`` is ``running``, ``finished`` or ``failed``; ``result`` holds the leaderboard
+    choice, cross-validated and test metrics, and the plan; ``model_key`` is the artifact of
+    the trained model.
+    """
+
+    id: str
+    status: str
+    dataset_name: str
+    dataset_version: int
+    dataset_fingerprint: str
+    target: str
+    task_type: str | None
+    metric: str | None
+    config: dict[str, Any]
+    lineage: dict[str, Any]
+    result: dict[str, Any]
+    model_key: str | None
+    error: str | None
+    started_at: datetime
+    finished_at: datetime | None
+    created_by: str | None
+    trials: tuple[TrialRecord, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def dataset_ref(self) -> str:
+        """The reference ``name:version`` of the dataset it trained on."""
+        return f"{self.dataset_name}:{self.dataset_version}"

@@ -11,7 +11,10 @@ from typing import TYPE_CHECKING
 from mlwright.core.errors import ConfigError, MlwrightWarning
 
 if TYPE_CHECKING:
-    from mlwright.track.entities import DatasetRecord, NewDataset
+    from typing import Any
+
+    from mlwright.core.types import TrialReport
+    from mlwright.track.entities import DatasetRecord, NewDataset, NewRun, RunRecord
 
 
 class DatasetStore(ABC):
@@ -42,8 +45,50 @@ class DatasetStore(ABC):
         """Whether any record still points at the artifact ``key``."""
 
 
-class MetadataStore(DatasetStore, ABC):
-    """Everything the workspace records; later issues add runs and models."""
+class RunStore(ABC):
+    """Training runs, their candidates and notes, written as the run goes."""
+
+    @abstractmethod
+    def create_run(self, new: NewRun) -> RunRecord:
+        """Record a run that is starting (status ``running``) and give it an id."""
+
+    @abstractmethod
+    def add_trial(self, run_id: str, report: TrialReport) -> None:
+        """Record one candidate of a running run."""
+
+    @abstractmethod
+    def add_note(self, run_id: str, text: str) -> None:
+        """Record a finding of a running run."""
+
+    @abstractmethod
+    def finish_run(
+        self,
+        run_id: str,
+        *,
+        status: str,
+        task_type: str | None = None,
+        metric: str | None = None,
+        result: dict[str, Any] | None = None,
+        model_key: str | None = None,
+        error: str | None = None,
+    ) -> RunRecord:
+        """Mark a run ``finished`` (with its result and model) or ``failed`` (with the error)."""
+
+    @abstractmethod
+    def get_run(self, run_id: str) -> RunRecord:
+        """A run by id or unique id prefix, with its trials and notes; raises RunNotFoundError."""
+
+    @abstractmethod
+    def list_runs(self, dataset_name: str | None = None) -> list[RunRecord]:
+        """Runs (without trials and notes), newest first; of one dataset name if given."""
+
+    @abstractmethod
+    def delete_run(self, run_id: str) -> RunRecord:
+        """Delete a run with its trials and notes; return what went."""
+
+
+class MetadataStore(DatasetStore, RunStore, ABC):
+    """Everything the workspace records; later issues add models."""
 
     @abstractmethod
     def schema_revision(self) -> str | None:

@@ -5,10 +5,21 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from mlwright.track.entities import DatasetRecord
+from mlwright.track.entities import DatasetRecord, RunRecord, TrialRecord
 
 
 class Base(DeclarativeBase):
@@ -67,3 +78,108 @@ class DatasetRow(Base):
             created_at=created,
             created_by=self.created_by,
         )
+
+
+class RunRow(Base):
+    """One training run."""
+
+    __tablename__ = "runs"
+    __table_args__ = (
+        Index("ix_runs_dataset", "dataset_name", "dataset_version"),
+        Index("ix_runs_model_key", "model_key"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    dataset_name: Mapped[str] = mapped_column(String(255))
+    dataset_version: Mapped[int] = mapped_column(Integer)
+    dataset_fingerprint: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(255))
+    task_type: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    metric: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    config_json: Mapped[dict[str, Any]] = mapped_column(JSON)
+    lineage_json: Mapped[dict[str, Any]] = mapped_column(JSON)
+    result_json: Mapped[dict[str, Any]] = mapped_column(JSON)
+    model_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
+
+    def to_entity(
+        self, trials: tuple[TrialRecord, ...] = (), notes: tuple[str, ...] = ()
+    ) -> RunRecord:
+        """The immutable record of this row, with the trials and notes given."""
+        return RunRecord(
+            id=self.id,
+            status=self.status,
+            dataset_name=self.dataset_name,
+            dataset_version=self.dataset_version,
+            dataset_fingerprint=self.dataset_fingerprint,
+            target=self.target,
+            task_type=self.task_type,
+            metric=self.metric,
+            config=self.config_json,
+            lineage=self.lineage_json,
+            result=self.result_json,
+            model_key=self.model_key,
+            error=self.error,
+            started_at=_utc(self.started_at),
+            finished_at=None if self.finished_at is None else _utc(self.finished_at),
+            created_by=self.created_by,
+            trials=trials,
+            notes=notes,
+        )
+
+
+class RunTrialRow(Base):
+    """One candidate of a run."""
+
+    __tablename__ = "run_trials"
+    __table_args__ = (UniqueConstraint("run_id", "number", name="uq_run_trials_run_number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(String(32), ForeignKey("runs.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    family: Mapped[str] = mapped_column(String(64))
+    phase: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    params_json: Mapped[dict[str, Any]] = mapped_column(JSON)
+    fold_scores_json: Mapped[list[float]] = mapped_column(JSON)
+    mean: Mapped[float | None] = mapped_column(Float, nullable=True)
+    std: Mapped[float | None] = mapped_column(Float, nullable=True)
+    fit_time_s: Mapped[float] = mapped_column(Float)
+    predict_ms_per_1k: Mapped[float | None] = mapped_column(Float, nullable=True)
+    message: Mapped[str] = mapped_column(Text)
+
+    def to_entity(self) -> TrialRecord:
+        """The immutable record of this row."""
+        return TrialRecord(
+            number=self.number,
+            family=self.family,
+            phase=self.phase,
+            status=self.status,
+            params=self.params_json,
+            fold_scores=tuple(self.fold_scores_json),
+            mean=self.mean,
+            std=self.std,
+            fit_time_s=self.fit_time_s,
+            predict_ms_per_1k=self.predict_ms_per_1k,
+            message=self.message,
+        )
+
+
+class RunNoteRow(Base):
+    """A finding a run recorded about the data or its plan."""
+
+    __tablename__ = "run_notes"
+    __table_args__ = (Index("ix_run_notes_run_id", "run_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(String(32), ForeignKey("runs.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite keeps no zone; everything is written in UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -14,7 +14,8 @@ from mlwright.core.errors import DatasetNotFoundError, StoreError
 from mlwright.core.uri import redact_uri
 from mlwright.track.sql import migrate
 from mlwright.track.sql.engine import WRITE_OPTION, make_engine, retry_write, store_error
-from mlwright.track.sql.rows import DatasetNameRow, DatasetRow
+from mlwright.track.sql.rows import DatasetNameRow, DatasetRow, RunRow
+from mlwright.track.sql.runs import SqlRunStore
 from mlwright.track.store import MetadataStore
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-class SqlMetadataStore(MetadataStore):
+class SqlMetadataStore(SqlRunStore, MetadataStore):
     """Metadata on any database SQLAlchemy reaches; the schema is upgraded on open.
 
     Parameters
@@ -159,9 +160,11 @@ class SqlMetadataStore(MetadataStore):
         return doomed
 
     def is_artifact_referenced(self, key: str) -> bool:
-        """Whether a dataset version still points at the artifact."""
+        """Whether a dataset version or a run still points at the artifact."""
         with self._reading() as session:
-            return bool(session.scalar(select(exists().where(DatasetRow.artifact_key == key))))
+            if session.scalar(select(exists().where(DatasetRow.artifact_key == key))):
+                return True
+            return bool(session.scalar(select(exists().where(RunRow.model_key == key))))
 
 
 def _first_line(exc: Exception) -> str:

@@ -14,7 +14,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from mlwright.core.config import Settings
 from mlwright.core.errors import ConfigError, MlwrightError
-from mlwright.core.types import ProgressCallback, ignore_progress
+from mlwright.core.types import (
+    ProgressCallback,
+    TrainingProgress,
+    ignore_progress,
+    ignore_training_progress,
+)
 from mlwright.data.dataset import Dataset, check_name, parse_ref
 
 T = TypeVar("T")
@@ -27,6 +32,7 @@ if TYPE_CHECKING:
     from mlwright.track.artifacts import ArtifactStore
     from mlwright.track.entities import DatasetRecord
     from mlwright.track.store import MetadataStore
+    from mlwright.workspace.run import Run
 
 logger = logging.getLogger(__name__)
 
@@ -273,6 +279,123 @@ class Workspace:
             if not self.store.is_artifact_referenced(record.artifact_key):
                 self.artifacts.delete(record.artifact_key)
         return [self._dataset(r) for r in deleted]
+
+    def train(
+        self,
+        dataset: str,
+        *,
+        target: str,
+        time_budget: str | float = 60,
+        task: str | None = None,
+        metric: str | None = None,
+        n_folds: int = 5,
+        test_size: float = 0.2,
+        split: str | None = None,
+        cost: str | None = None,
+        seed: int = 0,
+        deterministic: bool = False,
+        families: list[str] | None = None,
+        keep_columns: list[str] | None = None,
+        n_jobs: int = 0,
+        progress: TrainingProgress = ignore_training_progress,
+        on_note: Callable[[str], None] | None = None,
+    ) -> Run:
+        """Find the best model for ``target`` within the time budget, and evaluate it.
+
+        Parameters
+        ----------
+        dataset
+            A dataset reference: ``name`` (latest) or ``name:version``.
+        target
+            The column to predict.
+        time_budget
+            Seconds, or ``"90s"``, ``"2m"``, ``"1h"``; the whole call takes at most about
+            the budget x 1.1 + 5 s.
+        task
+            ``binary``, ``multiclass`` or ``regression`` (default: inferred from the target).
+        metric
+            The metric to optimise (default: ROC AUC, log loss or RMSE by task).
+        n_folds, test_size, split
+            Cross-validation folds; the share of rows held out for the test (0 for none);
+            ``random``, ``stratified``, ``group:COLUMN`` or ``time:COLUMN``.
+        cost
+            Business costs of errors, e.g. ``"fp=1,fn=5"``: the decision threshold then
+            minimises the expected cost (binary tasks).
+        seed, deterministic
+            The random seed; with ``deterministic`` the budget counts units of work, not
+            seconds, so the same seed and data give the same leaderboard on any machine.
+        families, keep_columns
+            Model families to try (default: all); columns to keep even if they look leaked.
+        n_jobs
+            Threads per fit (0: one per core).
+        progress, on_note
+            Callbacks for the progress display and for findings as they are made.
+
+        Returns
+        -------
+        Run
+            The finished run; ``run.model()`` loads the trained model.
+
+        Raises
+        ------
+        TrainingError
+            The target cannot be learned as asked; the run is recorded as failed.
+        """
+        from mlwright.data.split import SplitSpec
+        from mlwright.learn.automl import TrainConfig
+        from mlwright.learn.budget import parse_duration
+        from mlwright.learn.cost import CostMatrix
+        from mlwright.learn.task import parse_task_type
+        from mlwright.workspace.training import run_training
+
+        if n_folds < 2:
+            msg = f"--folds must be at least 2, got {n_folds}"
+            raise ConfigError(msg, hint="use 5 (the default) or 3 for large data")
+        if not 0 <= test_size < 1:
+            msg = f"--test-size must be in [0, 1), got {test_size}"
+            raise ConfigError(msg, hint="e.g. 0.2 for a fifth of the rows, 0 for none")
+        config = TrainConfig(
+            target=target,
+            task_type=None if task is None else parse_task_type(task),
+            metric=metric,
+            time_budget_s=parse_duration(time_budget),
+            n_folds=n_folds,
+            test_size=test_size,
+            split=None if split is None else SplitSpec.parse(split),
+            cost=None if cost is None else CostMatrix.parse(cost),
+            seed=seed,
+            deterministic=deterministic,
+            families=None if families is None else tuple(families),
+            keep_columns=tuple(keep_columns or ()),
+            n_jobs=n_jobs,
+        )
+        return run_training(self, dataset, config, progress=progress, on_note=on_note)
+
+    def run(self, run_id: str) -> Run:
+        """A run by id (or a unique prefix of it)."""
+        from mlwright.workspace.run import Run
+
+        return Run(self.store.get_run(run_id), self)
+
+    def runs(self, dataset: str | None = None) -> list[Run]:
+        """Every run, newest first; only those on dataset name ``dataset`` if given."""
+        from mlwright.workspace.run import Run
+
+        return [Run(r, self) for r in self.store.list_runs(dataset)]
+
+    def delete_run(self, run_id: str) -> Run:
+        """Delete a run and its model (unless something else still uses the same file)."""
+        from mlwright.workspace.run import Run
+
+        record = self.store.delete_run(run_id)
+        key = record.model_key
+        if key is not None and not self.store.is_artifact_referenced(key):
+            self.artifacts.delete(key)
+        return Run(record, self)
+
+    def who(self) -> str:
+        """Who is working: user@host, recorded with what they create."""
+        return _who()
 
     def _dataset(self, record: DatasetRecord) -> Dataset:
         from mlwright.data.profile import Profile

@@ -1,0 +1,177 @@
+"""Run a training job against the workspace: record it as it goes, store its model.
+
+Every candidate and note is written to the metadata store the moment it happens, so a crash
+or Ctrl-C leaves a ``failed`` run with everything recorded up to then, never a half-written
+one. The model goes to the artifact store only once the run has finished.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import platform
+import subprocess
+import sys
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from mlwright.core.types import TrainingProgress, TrialReport
+    from mlwright.learn.automl import TrainConfig, TrainResult
+    from mlwright.track.store import MetadataStore
+    from mlwright.workspace.facade import Workspace
+    from mlwright.workspace.run import Run
+
+LIBRARIES = ("mlwright", "scikit-learn", "lightgbm", "optuna", "numpy", "pandas", "duckdb")
+
+
+@dataclass(slots=True)
+class StoreRecorder:
+    """A ``RunRecorder`` that writes to the metadata store and echoes notes to a callback."""
+
+    store: MetadataStore
+    run_id: str
+    on_note: Callable[[str], None] | None = None
+
+    def trial(self, report: TrialReport) -> None:
+        """Record one candidate."""
+        self.store.add_trial(self.run_id, report)
+
+    def note(self, text: str) -> None:
+        """Record a finding, and show it."""
+        self.store.add_note(self.run_id, text)
+        if self.on_note is not None:
+            self.on_note(text)
+
+
+def run_training(
+    ws: Workspace,
+    dataset_ref: str,
+    config: TrainConfig,
+    *,
+    progress: TrainingProgress,
+    on_note: Callable[[str], None] | None = None,
+) -> Run:
+    """Train on a dataset version as ``config`` says; return the finished run."""
+    from mlwright.learn.automl import train_model
+    from mlwright.learn.budget import Budget
+    from mlwright.learn.persist import model_to_bytes
+    from mlwright.track.entities import NewRun
+    from mlwright.workspace.run import Run
+
+    budget = Budget(config.time_budget_s, deterministic=config.deterministic)
+    dataset = ws.dataset(dataset_ref)
+    record = ws.store.create_run(
+        NewRun(
+            dataset_name=dataset.name,
+            dataset_version=dataset.version,
+            dataset_fingerprint=dataset.fingerprint,
+            target=config.target,
+            config=config_dict(config),
+            lineage=lineage(config.seed),
+            created_by=ws.who(),
+        )
+    )
+    recorder = StoreRecorder(ws.store, record.id, on_note)
+    try:
+        frame = dataset.to_pandas()
+        result = train_model(frame, dataset.schema, config, recorder, progress, budget=budget)
+        model_key = ws.artifacts.put_bytes(model_to_bytes(result.model))
+        finished = ws.store.finish_run(
+            record.id,
+            status="finished",
+            task_type=result.task_type.value,
+            metric=result.metric,
+            result=result_dict(result, budget.elapsed_s),
+            model_key=model_key,
+        )
+    except BaseException as exc:
+        reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        # Recording the failure must not hide the error that caused it.
+        with contextlib.suppress(Exception):
+            ws.store.finish_run(record.id, status="failed", error=reason[:2000])
+        raise
+    return Run(finished, ws)
+
+
+def config_dict(config: TrainConfig) -> dict[str, Any]:
+    """The configuration as JSON, for the run's record and its replay."""
+    return {
+        "target": config.target,
+        "task_type": None if config.task_type is None else config.task_type.value,
+        "metric": config.metric,
+        "time_budget_s": config.time_budget_s,
+        "n_folds": config.n_folds,
+        "test_size": config.test_size,
+        "split": None if config.split is None else str(config.split),
+        "cost": None if config.cost is None else config.cost.to_dict(),
+        "seed": config.seed,
+        "deterministic": config.deterministic,
+        "families": None if config.families is None else list(config.families),
+        "keep_columns": list(config.keep_columns),
+    }
+
+
+def result_dict(result: TrainResult, duration_s: float) -> dict[str, Any]:
+    """What a finished run found, as JSON."""
+    return {
+        "greater_is_better": result.greater_is_better,
+        "chosen": result.chosen,
+        "cv_score": result.cv_score,
+        "test_metrics": [m.to_dict() for m in result.test_metrics],
+        "confusion_matrix": result.confusion_matrix,
+        "classes": None if result.model.classes is None else [str(c) for c in result.model.classes],
+        "threshold": result.threshold,
+        "cost": result.cost,
+        "plan": result.plan,
+        "features": result.features,
+        "n_train": result.n_train,
+        "n_test": result.n_test,
+        "duration_s": duration_s,
+    }
+
+
+def lineage(seed: int) -> dict[str, Any]:
+    """Where a run came from: seed, code version, libraries, command line, machine."""
+    libraries = {}
+    for name in LIBRARIES:
+        with contextlib.suppress(PackageNotFoundError):
+            libraries[name] = version(name)
+    return {
+        "seed": seed,
+        "git_commit": _git_commit(Path.cwd()),
+        "libraries": libraries,
+        "python": platform.python_version(),
+        "command": " ".join(sys.argv),
+        "host": platform.node(),
+    }
+
+
+def _git_commit(folder: Path) -> str | None:
+    """The commit checked out in ``folder`` (``+dirty`` when changed), if it is a git tree."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+        if head.returncode != 0:
+            return None
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    commit = head.stdout.strip()
+    return commit + ("+dirty" if status.stdout.strip() else "")
