@@ -154,7 +154,10 @@ def _score_cell(outcome: Outcome | None) -> str:
 def _time_cell(outcome: Outcome | None) -> str:
     if outcome is None:
         return ""
-    return f"{_num(outcome.fit_s)} / {_num(outcome.process_s)}"
+    if outcome.fit_s is None or outcome.predict_s is None:
+        return f"- / - / {_num(outcome.process_s)}"
+    both = outcome.fit_s + outcome.predict_s
+    return f"{_num(outcome.fit_s)} / {_num(both)} / {_num(outcome.process_s)}"
 
 
 def format_scores(report: Report) -> list[str]:
@@ -211,7 +214,12 @@ def format_report(report: Report, floor: str = "lightgbm") -> str:
     text = [f"test scores (rank on the dataset), budget {budget:g} s per fit", ""]
     text += format_scores(report)
     text += ["", "summary", "", *format_summary(report, floor)]
-    text += ["", "wall time, s: fit / whole child process", "", *format_times(report)]
+    text += [
+        "",
+        "wall time, s: fit / fit + predict / whole child process (start-up, load, fit, predict)",
+        "",
+        *format_times(report),
+    ]
     errors = format_errors(report)
     if errors:
         text += ["", "errors (logs under runs/<dataset>/<system>/log.txt in the out dir)", *errors]

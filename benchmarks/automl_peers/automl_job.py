@@ -14,7 +14,8 @@ a wall clock, puts probability columns in the order of ``job.classes`` (a class 
 saw gets probability 0), and writes ``RESULT.json``::
 
     {"ok": true, "fit_s": 61.2, "predict_s": 0.4, "predictions": [...], "info": {...}}
-    {"ok": false, "error": "AttributeError: ...", "fit_s": null, "predict_s": null}
+    {"ok": false, "error": "AttributeError: ...", "fit_s": null, "predict_s": null,
+     "info": {"failed_after_s": 12.5}}
 
 (``predictions`` is a list of numbers for regression and a list of rows of probabilities for
 classification.) A failure also prints its traceback on stderr and exits 1. This module imports
@@ -100,6 +101,7 @@ def main(
     job_path, result_path = (Path(a) for a in sys.argv[1:3])
     job = read_job(job_path)
     result: dict[str, Any] = {"ok": False, "fit_s": None, "predict_s": None}
+    started = time.perf_counter()
     try:
         train, test_x = _load(job.train_path), _load(job.test_path)
         start = time.perf_counter()
@@ -114,5 +116,6 @@ def main(
     except Exception as exc:
         traceback.print_exc()
         result["error"] = _error_line(exc)
+        result["info"] = {"failed_after_s": time.perf_counter() - started}
     Path(result_path).write_text(json.dumps(result, default=str))
     return 0 if result["ok"] else 1

@@ -43,7 +43,7 @@ def describe(predictor: TabularPredictor) -> dict[str, Any]:
     return {
         "version": autogluon.tabular.__version__,
         "best_model": predictor.model_best,
-        "n_models": len(predictor.model_names()),
+        "models": predictor.model_names(),
     }
 
 

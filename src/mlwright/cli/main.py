@@ -10,10 +10,11 @@ from typing import Annotated
 import typer
 
 from mlwright import __version__
-from mlwright.cli import datasets
+from mlwright.cli import datasets, runs
 from mlwright.cli.context import GlobalOptions
 from mlwright.cli.demo import demo
 from mlwright.cli.ingest import ingest
+from mlwright.cli.train import train
 
 app = typer.Typer(
     name="mlwright",
@@ -25,6 +26,8 @@ app = typer.Typer(
 )
 app.command("ingest")(ingest)
 app.add_typer(datasets.app, name="datasets")
+app.command("train")(train)
+app.add_typer(runs.app, name="runs")
 app.command("demo")(demo)
 
 

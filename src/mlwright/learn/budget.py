@@ -13,9 +13,19 @@ from dataclasses import dataclass, field
 
 from mlwright.core.errors import ConfigError
 
-# Work units a deterministic run may spend per second of budget: calibrated on a 2-core
-# machine so that a deterministic run takes about as long as a timed one.
-WORK_UNITS_PER_SECOND = 4e6
+# A fit costs FIT_OVERHEAD_UNITS plus one unit per cell (row x feature) it learns from,
+# times its family's cost; about WORK_UNITS_PER_SECOND of them take a second on a 2-core
+# machine (LightGBM's defaults: about 0.15 s for a small fold, 1 s per million cells). A
+# deterministic run therefore takes roughly, not exactly, its budget of wall time.
+WORK_UNITS_PER_SECOND = 1e6
+FIT_OVERHEAD_UNITS = 1.5e5
+
+
+def fit_work(n_rows: int, n_features: int, cost: float) -> float:
+    """Units of work of one fit on ``n_rows`` x ``n_features`` by a family of this cost."""
+    return (FIT_OVERHEAD_UNITS + n_rows * max(n_features, 1)) * cost
+
+
 MIN_BUDGET_S = 1.0
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|secs|m|min|mins|h|hr|hrs)?\s*$", re.I)
 _UNIT_S = {"s": 1, "sec": 1, "secs": 1, "m": 60, "min": 60, "mins": 60, "h": 3600}

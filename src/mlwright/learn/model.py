@@ -52,12 +52,18 @@ class TabularModel(BaseEstimator):  # type: ignore[misc]
         return np.asarray(self.classes, dtype=object)
 
     def _combined(self, X: pd.DataFrame) -> np.ndarray:
+        import warnings
+
         import numpy as np
 
         frame = self._features(X)
         task_type = TaskType(self.task_type)
         n_classes = len(self.classes or [])
-        outputs = [predict_output(p, frame, task_type, n_classes) for p in self.pipelines]
+        # Categories unseen in training are expected in new data (they are encoded as
+        # "infrequent"); the encoders' warning about them is not the caller's to act on.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Found unknown categories")
+            outputs = [predict_output(p, frame, task_type, n_classes) for p in self.pipelines]
         return np.asarray(sum(w * o for w, o in zip(self.weights, outputs, strict=True)))
 
     def _features(self, X: Any) -> pd.DataFrame:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 TRUSTED_TYPES = frozenset(
     {
         "collections.OrderedDict",
+        "numpy.dtype",
         "lightgbm.basic.Booster",
         "lightgbm.sklearn.LGBMClassifier",
         "lightgbm.sklearn.LGBMRegressor",

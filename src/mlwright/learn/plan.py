@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from mlwright.learn.search import SECONDS_PER_MILLION_CELLS
+from mlwright.learn.budget import WORK_UNITS_PER_SECOND, fit_work
 
 if TYPE_CHECKING:
     from mlwright.learn.families.base import Family
@@ -61,8 +61,8 @@ class TrainingPlan:
 
 
 def _cv_seconds(rows: int, n_features: int, n_folds: int, cost: float = 1.0) -> float:
-    fold_rows = rows * (n_folds - 1) / n_folds
-    return fold_rows * max(n_features, 1) / 1e6 * SECONDS_PER_MILLION_CELLS * cost * n_folds
+    fold_rows = int(rows * (n_folds - 1) / n_folds)
+    return n_folds * fit_work(fold_rows, n_features, cost) / WORK_UNITS_PER_SECOND
 
 
 def make_plan(

@@ -117,6 +117,7 @@ def _target_encoding(task_type: TaskType) -> Any:
 
 
 def _ordinal() -> Any:
+    import numpy as np
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import OrdinalEncoder
 
@@ -126,7 +127,7 @@ def _ordinal() -> Any:
         handle_unknown="use_encoded_value",
         unknown_value=-1,
         min_frequency=MIN_CATEGORY_ROWS,
-        dtype=float,
+        dtype=np.float64,
     )
     return make_pipeline(CategoryLabels(), encoder)
 
@@ -147,6 +148,7 @@ def _datetime(style: PreprocessStyle) -> Any:
 
 
 def _text(style: PreprocessStyle) -> Any:
+    import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.pipeline import make_pipeline
 
@@ -156,6 +158,6 @@ def _text(style: PreprocessStyle) -> Any:
         max_features=TEXT_MAX_FEATURES[style.value],
         ngram_range=(1, 2) if style is PreprocessStyle.LINEAR else (1, 1),
         sublinear_tf=True,
-        dtype=float,
+        dtype=np.float64,
     )
     return make_pipeline(TextColumn(), vectorizer)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mlwright.core.types import TrialReport
+from mlwright.learn.budget import WORK_UNITS_PER_SECOND, fit_work
 from mlwright.learn.evaluate import CandidateScore, Pruned, cross_validate
 
 if TYPE_CHECKING:
@@ -40,9 +41,6 @@ N_STARTUP_TRIALS = 5
 # Below this many training rows a fit uses one thread: more cost more than they save, and
 # LightGBM's threads can stall for seconds on a busy machine.
 THREADS_MIN_ROWS = 20_000
-# Before any fit is timed, a fit of LightGBM's defaults is guessed at this many seconds per
-# million (rows x features) of training data.
-SECONDS_PER_MILLION_CELLS = 0.4
 
 
 @dataclass(slots=True)
@@ -150,14 +148,12 @@ class Searcher:
         return min(done, key=lambda c: c.loss(self.ctx.metric)) if done else None
 
     def work(self, family: Family) -> float:
-        """Units of work of one candidate of ``family``: rows x features x cost, all folds."""
-        rows = sum(len(train) for train, _ in self.ctx.folds)
-        return rows * max(len(self.ctx.roles), 1) * family.cost
+        """Units of work of one candidate of ``family``: a fit per fold."""
+        n_features = len(self.ctx.roles)
+        return sum(fit_work(len(train), n_features, family.cost) for train, _ in self.ctx.folds)
 
     def estimate_s(self, family: Family) -> float:
         """Expected seconds for one candidate of ``family`` (fitting and predicting every fold)."""
-        from mlwright.learn.budget import WORK_UNITS_PER_SECOND
-
         if self.ctx.budget.deterministic:
             return self.work(family) / WORK_UNITS_PER_SECOND
         timed = self.fold_fit_s.get(family.name)
@@ -166,8 +162,7 @@ class Searcher:
         anchor = self.fold_fit_s.get("lightgbm")
         if anchor:
             return sum(anchor) / len(anchor) * len(self.ctx.folds) * family.cost * 1.2
-        cells = self.work(family) / family.cost / 1e6
-        return cells * SECONDS_PER_MILLION_CELLS * family.cost
+        return self.work(family) / WORK_UNITS_PER_SECOND
 
     def affords(self, family: Family) -> bool:
         """Whether a candidate of ``family`` fits in the budget left after the reserve."""

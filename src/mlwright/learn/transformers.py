@@ -31,9 +31,10 @@ class Numbers(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         import pandas as pd
 
         frame = pd.DataFrame(X).apply(pd.to_numeric, errors="coerce")
-        values = frame.to_numpy(dtype=np.float64, na_value=np.nan)
+        # A copy: pandas may hand out a read-only view of its own memory.
+        values = np.array(frame.to_numpy(dtype=np.float64, na_value=np.nan), copy=True)
         values[~np.isfinite(values)] = np.nan
-        return np.asarray(values, dtype=np.float64)
+        return values
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """The input names, unchanged."""
@@ -93,7 +94,14 @@ class DatetimeParts(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         for _, column in pd.DataFrame(X).items():
             when = pd.to_datetime(column, errors="coerce", utc=True)
             days = (when - pd.Timestamp(0, tz="UTC")).dt.total_seconds() / 86400.0
-            parts = [when.dt.year, when.dt.month, when.dt.day, when.dt.weekday, when.dt.hour, days]
+            parts = [
+                when.dt.year,
+                when.dt.month,
+                when.dt.day,
+                when.dt.day_of_week,
+                when.dt.hour,
+                days,
+            ]
             blocks.append(
                 np.column_stack([p.to_numpy(dtype=float, na_value=np.nan) for p in parts])
             )
