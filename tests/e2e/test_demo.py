@@ -1,4 +1,4 @@
-"""`mlwright demo` runs the lifecycle (for now: ingest and profile) on bundled real data."""
+"""`mlwright demo` runs the lifecycle (so far: ingest, profile, train) on bundled real data."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ MLWRIGHT = str(Path(sys.executable).parent / "mlwright")
 
 def demo(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [MLWRIGHT, "--workspace", str(tmp_path / "ws"), "demo", *args],
+        [MLWRIGHT, "--workspace", str(tmp_path / "ws"), "demo", "--time-budget", "5", *args],
         capture_output=True,
         text=True,
         cwd=tmp_path,
@@ -20,13 +20,16 @@ def demo(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_demo_ingests_and_profiles_the_attrition_data(tmp_path: Path) -> None:
+def test_demo_ingests_profiles_and_trains_on_the_attrition_data(tmp_path: Path) -> None:
     result = demo(tmp_path)
     assert result.returncode == 0, result.stderr
     assert "attrition:1" in result.stdout
     assert "1,470 rows" in result.stdout
     assert "employee_id" in result.stdout
     assert "identifier" in result.stdout
+    assert "Leaderboard" in result.stdout
+    assert "Test set (294 rows)" in result.stdout
+    assert "cost (fp=1, fn=5): threshold" in result.stdout
 
 
 def test_demo_twice_reuses_the_dataset(tmp_path: Path) -> None:
@@ -34,10 +37,14 @@ def test_demo_twice_reuses_the_dataset(tmp_path: Path) -> None:
     result = demo(tmp_path, "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert data["ref"] == "attrition:1"
-    assert data["is_new"] is False
-    roles = {c["name"]: c["role"] for c in data["schema"]["columns"]}
+    dataset, run = data["dataset"], data["run"]
+    assert dataset["ref"] == "attrition:1"
+    assert dataset["is_new"] is False
+    roles = {c["name"]: c["role"] for c in dataset["schema"]["columns"]}
     assert roles["employee_id"] == "identifier"
     assert roles["MonthlyIncome"] == "numeric"
     assert roles["Department"] == "categorical"
-    assert data["profile"]["target"] == "Attrition"
+    assert dataset["profile"]["target"] == "Attrition"
+    assert run["status"] == "finished"
+    assert run["dataset"] == "attrition:1"
+    assert run["task_type"] == "binary"
