@@ -43,6 +43,7 @@ from mlwright.learn.task import (
     encode_target,
     infer_task_type,
 )
+from mlwright.learn.threads import free_cores
 
 if TYPE_CHECKING:
     import numpy as np
@@ -57,6 +58,14 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MAX_ENSEMBLE_CANDIDATES = 8
+# Seconds to keep for scoring the test set: a fixed part, and a part per test row.
+EVALUATION_S = 1.0
+EVALUATION_S_PER_ROW = 2e-5
+# The search always keeps at least this share of the budget for the refit and evaluation.
+MIN_RESERVE_SHARE = 0.1
+# The budget rule: a run may end this much after its budget (share, and seconds).
+OVERRUN_SHARE = 0.1
+OVERRUN_S = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +153,9 @@ def train_model(
     for line in plan.lines():
         notes.add(line)
     progress(stage="plan", elapsed_s=0.0, budget_s=budget.seconds, n_trials=0, best=None)
+    n_jobs = config.n_jobs or free_cores()
+    if not config.n_jobs and n_jobs < (os.cpu_count() or 1):
+        notes.add(f"other processes keep cores busy: fits use {n_jobs} thread(s)")
     search_idx = _search_rows(train_idx, plan.search_rows, y, task_type, config.seed)
     x_search = frame.iloc[search_idx][list(roles)].reset_index(drop=True)
     y_search = y[search_idx]
@@ -163,14 +175,23 @@ def train_model(
         recorder=recorder,
         progress=progress,
         seed=config.seed,
-        n_jobs=config.n_jobs or os.cpu_count() or 1,
-        reserve_s=REFIT_BUDGET_SHARE * config.time_budget_s + plan.estimates_s["refit"] / 2,
+        n_jobs=n_jobs,
+        n_refit_rows=len(train_idx),
+        evaluation_s=EVALUATION_S + len(test_idx) * EVALUATION_S_PER_ROW,
+        min_reserve_s=MIN_RESERVE_SHARE * config.time_budget_s,
+        reserve_s=REFIT_BUDGET_SHARE * config.time_budget_s,
     )
     searcher = Searcher(ctx)
     kept = [f for f in families if f.name in plan.families]
     run_defaults(searcher, kept)
     tune(searcher, kept)
     members, weights, chosen, cv_score = _choose(searcher, metric, y_search, notes)
+    if not _refits_in_time(searcher, members, config):
+        best = min(members, key=lambda c: c.loss(metric))
+        notes.add("the ensemble would not refit within the budget; using its best member alone")
+        members, weights, chosen = [best], [1.0], _describe([best], [1.0], "single")
+        cv_score = {"mean": best.score.mean, "std": best.score.std} if best.score else cv_score
+    refit_idx = _refit_rows(searcher, members[0], train_idx, y, task_type, config, notes)
     progress(
         stage="refit",
         elapsed_s=budget.used_s,
@@ -178,11 +199,12 @@ def train_model(
         n_trials=len(searcher.candidates),
         best=cv_score["mean"],
     )
-    x_train = frame.iloc[train_idx][list(roles)]
-    n_jobs = ctx.n_jobs if len(train_idx) >= THREADS_MIN_ROWS else 1
+    x_train = frame.iloc[refit_idx][list(roles)]
+    # The load may have changed since the search began: count the free cores again.
+    n_jobs = (config.n_jobs or free_cores()) if len(train_idx) >= THREADS_MIN_ROWS else 1
     with quiet_libraries(), limited_threads(n_jobs):
         pipelines = [
-            build_pipeline(c.family, c.params, ctx, n_jobs=n_jobs).fit(x_train, y[train_idx])
+            build_pipeline(c.family, c.params, ctx, n_jobs=n_jobs).fit(x_train, y[refit_idx])
             for c in members
         ]
     threshold, cost = _threshold(config, task_type, members, weights, y_search)
@@ -322,6 +344,43 @@ def _choose(
     kept = [w for _, w in members]
     score = {"mean": _signed(metric, ensemble_loss), "std": best.score.std}
     return chosen, kept, _describe(chosen, kept, "ensemble"), score
+
+
+def _refit_seconds_left(searcher: Searcher, config: TrainConfig) -> float:
+    """Seconds the final refit may take: what is left, plus part of the allowed overrun."""
+    ctx = searcher.ctx
+    allowed = OVERRUN_SHARE * config.time_budget_s + OVERRUN_S / 2
+    return ctx.budget.left_s - ctx.evaluation_s + allowed
+
+
+def _refits_in_time(searcher: Searcher, members: list[Candidate], config: TrainConfig) -> bool:
+    """Whether an ensemble's members can all be refitted within the budget."""
+    if len(members) < 2:
+        return True
+    return sum(searcher.refit_s(c) for c in members) <= _refit_seconds_left(searcher, config)
+
+
+def _refit_rows(
+    searcher: Searcher,
+    best: Candidate,
+    train_idx: np.ndarray,
+    y: np.ndarray,
+    task_type: TaskType,
+    config: TrainConfig,
+    notes: _Notes,
+) -> np.ndarray:
+    """Every training row, or as many as a refit within the budget can learn from."""
+    available, needed = _refit_seconds_left(searcher, config), searcher.refit_s(best)
+    if needed <= available or needed <= 0:
+        return train_idx
+    n_rows = max(len(searcher.ctx.y), int(len(train_idx) * max(available, 0.0) / needed))
+    if n_rows >= len(train_idx):
+        return train_idx
+    notes.add(
+        f"(4) the final model is refitted on {n_rows:,} of {len(train_idx):,} training rows "
+        "to stay within the budget; a larger --time-budget refits on all of them"
+    )
+    return _search_rows(train_idx, n_rows, y, task_type, config.seed)
 
 
 def _signed(metric: Any, loss: float) -> float:

@@ -41,6 +41,9 @@ N_STARTUP_TRIALS = 5
 # Below this many training rows a fit uses one thread: more cost more than they save, and
 # LightGBM's threads can stall for seconds on a busy machine.
 THREADS_MIN_ROWS = 20_000
+# Fit time grows a little slower than the rows (measured for LightGBM: 20x the rows took
+# about 14x the time), so a refit is estimated as fold time x (row ratio) ** this.
+REFIT_SCALING = 0.9
 
 
 @dataclass(slots=True)
@@ -60,6 +63,11 @@ class SearchContext:
     progress: TrainingProgress
     seed: int = 0
     n_jobs: int = 1
+    # Rows the final refit learns from, and the budget kept for evaluating on the test set.
+    n_refit_rows: int = 0
+    evaluation_s: float = 0.0
+    # Budget kept back from the search: at least this, more once the refit is estimated.
+    min_reserve_s: float = 0.0
     reserve_s: float = 0.0
 
 
@@ -164,6 +172,21 @@ class Searcher:
             return sum(anchor) / len(anchor) * len(self.ctx.folds) * family.cost * 1.2
         return self.work(family) / WORK_UNITS_PER_SECOND
 
+    def refit_s(self, candidate: Candidate) -> float:
+        """Expected seconds to refit ``candidate`` on all training rows.
+
+        Scaled from its own fold fits (by rows), or in deterministic runs from units of
+        work, so that the decision does not depend on the machine's speed.
+        """
+        n_features = len(self.ctx.roles)
+        if self.ctx.budget.deterministic or candidate.score is None:
+            work = fit_work(self.ctx.n_refit_rows, n_features, candidate.family.cost)
+            return work / WORK_UNITS_PER_SECOND
+        per_fold = candidate.score.fit_time_s / max(len(candidate.score.fold_scores), 1)
+        fold_rows = sum(len(train) for train, _ in self.ctx.folds) / len(self.ctx.folds)
+        growth = max(self.ctx.n_refit_rows / max(fold_rows, 1.0), 1.0)
+        return per_fold * growth**REFIT_SCALING
+
     def affords(self, family: Family) -> bool:
         """Whether a candidate of ``family`` fits in the budget left after the reserve."""
         return self.ctx.budget.affords(self.estimate_s(family), self.ctx.reserve_s)
@@ -217,6 +240,9 @@ class Searcher:
             self.fold_fit_s.setdefault(candidate.family.name, []).append(per_fold)
         ctx.recorder.trial(_report(candidate))
         best = self.best()
+        if best is not None:
+            # Keep back enough to refit the best candidate on every row and evaluate it.
+            ctx.reserve_s = max(ctx.min_reserve_s, self.refit_s(best) + ctx.evaluation_s)
         ctx.progress(
             stage=f"tried {candidate.family.name}",
             elapsed_s=ctx.budget.used_s,
