@@ -185,7 +185,7 @@ class Searcher:
         per_fold = candidate.score.fit_time_s / max(len(candidate.score.fold_scores), 1)
         fold_rows = sum(len(train) for train, _ in self.ctx.folds) / len(self.ctx.folds)
         growth = max(self.ctx.n_refit_rows / max(fold_rows, 1.0), 1.0)
-        return per_fold * growth**REFIT_SCALING
+        return float(per_fold * growth**REFIT_SCALING)
 
     def affords(self, family: Family) -> bool:
         """Whether a candidate of ``family`` fits in the budget left after the reserve."""
