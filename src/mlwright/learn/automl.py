@@ -148,7 +148,12 @@ def train_model(
     families = select_families(list(config.families) if config.families else None)
     families = [f for f in families if f.supports(task_type)]
     plan = make_plan(
-        len(train_idx), len(roles), families, budget_s=config.time_budget_s, n_folds=config.n_folds
+        len(train_idx),
+        len(roles),
+        families,
+        budget_s=config.time_budget_s,
+        n_folds=config.n_folds,
+        n_classes=n_classes,
     )
     for line in plan.lines():
         notes.add(line)
@@ -204,8 +209,7 @@ def train_model(
     n_jobs = (config.n_jobs or free_cores()) if len(train_idx) >= THREADS_MIN_ROWS else 1
     with quiet_libraries(), limited_threads(n_jobs):
         pipelines = [
-            build_pipeline(c.family, c.params, ctx, n_jobs=n_jobs).fit(x_train, y[refit_idx])
-            for c in members
+            _refit(c, ctx, n_jobs, x_train, y[refit_idx], searcher, config) for c in members
         ]
     threshold, cost = _threshold(config, task_type, members, weights, y_search)
     model = TabularModel(
@@ -344,6 +348,26 @@ def _choose(
     kept = [w for _, w in members]
     score = {"mean": _signed(metric, ensemble_loss), "std": best.score.std}
     return chosen, kept, _describe(chosen, kept, "ensemble"), score
+
+
+def _refit(
+    candidate: Candidate,
+    ctx: SearchContext,
+    n_jobs: int,
+    x: pd.DataFrame,
+    y: np.ndarray,
+    searcher: Searcher,
+    config: TrainConfig,
+) -> Any:
+    """Fit a candidate's pipeline on the refit rows, stopping (if it can) at the budget's end."""
+    import time
+
+    params: dict[str, Any] = {}
+    family = candidate.family
+    if family.deadline_params is not None and not config.deterministic:
+        end = time.monotonic() + max(_refit_seconds_left(searcher, config), 1.0)
+        params = {f"model__{k}": v for k, v in family.deadline_params(end).items()}
+    return build_pipeline(family, candidate.params, ctx, n_jobs=n_jobs).fit(x, y, **params)
 
 
 def _refit_seconds_left(searcher: Searcher, config: TrainConfig) -> float:

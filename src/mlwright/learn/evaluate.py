@@ -93,10 +93,12 @@ def cross_validate(
     n_classes: int,
     *,
     after_fold: Callable[[int, float], None] | None = None,
+    fit_params: dict[str, Any] | None = None,
 ) -> CandidateScore:
     """Fit a fresh pipeline per fold and score it on the fold's validation rows.
 
-    ``after_fold(index, score)`` runs after each fold and may raise :class:`Pruned`.
+    ``after_fold(index, score)`` runs after each fold and may raise :class:`Pruned`;
+    ``fit_params`` go to the estimator's ``fit`` (a deadline callback, for instance).
     """
     import numpy as np
 
@@ -106,7 +108,9 @@ def cross_validate(
     for index, (train, valid) in enumerate(folds):
         pipeline = make_pipeline()
         start = time.perf_counter()
-        pipeline.fit(X.iloc[train], y[train])
+        pipeline.fit(
+            X.iloc[train], y[train], **{f"model__{k}": v for k, v in (fit_params or {}).items()}
+        )
         result.fit_time_s += time.perf_counter() - start
         start = time.perf_counter()
         predictions = predict_output(pipeline, X.iloc[valid], task_type, n_classes)

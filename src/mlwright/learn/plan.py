@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 # One cross-validation of LightGBM's defaults should take at most this share of the budget.
 SEARCH_CV_BUDGET_SHARE = 0.12
+# A family whose cross-validation would take more than this share of the budget is skipped.
+SKIP_BUDGET_SHARE = 0.35
 # The final refit and evaluation are planned to take at most this share of the budget.
 REFIT_BUDGET_SHARE = 0.2
 MIN_SEARCH_ROWS = 2_000
@@ -72,17 +74,20 @@ def make_plan(
     *,
     budget_s: float,
     n_folds: int,
+    n_classes: int = 0,
     memory_mb: float = DEFAULT_MEMORY_MB,
 ) -> TrainingPlan:
     """Decide the search's rows, folds and families so that the run fits its budget."""
     degradations: list[str] = []
+    # LightGBM's cost on this task (boosting grows one tree per class per round).
+    anchor = float(n_classes) if n_classes > 2 else 1.0
     search_rows = n_rows
     cv_cap = SEARCH_CV_BUDGET_SHARE * budget_s
     memory = n_rows * max(n_features, 1) * BYTES_PER_CELL / 1e6
     if memory > memory_mb:
         search_rows = max(MIN_SEARCH_ROWS, int(n_rows * memory_mb / memory))
-    if _cv_seconds(search_rows, n_features, n_folds) > cv_cap:
-        per_row = _cv_seconds(1_000_000, n_features, n_folds) / 1_000_000
+    if _cv_seconds(search_rows, n_features, n_folds, anchor) > cv_cap:
+        per_row = _cv_seconds(1_000_000, n_features, n_folds, anchor) / 1_000_000
         search_rows = max(MIN_SEARCH_ROWS, int(cv_cap / per_row))
     if search_rows < n_rows:
         degradations.append(
@@ -93,17 +98,21 @@ def make_plan(
     for family in families:
         if family.max_rows is not None and n_rows > family.max_rows:
             skipped[family.name] = f"more than {family.max_rows:,} rows"
-        elif _cv_seconds(search_rows, n_features, n_folds, family.cost) > 2 * cv_cap:
+        elif family.deadline_params is not None:
+            continue  # it stops itself at the deadline, so it is never too slow to try
+        elif _cv_seconds(search_rows, n_features, n_folds, family.cost_for(n_classes)) > (
+            SKIP_BUDGET_SHARE * budget_s
+        ):
             skipped[family.name] = "too slow for the budget on this data"
     if skipped and any(reason.startswith("too slow") for reason in skipped.values()):
         degradations.append("(2) expensive families are skipped")
-    if n_folds > FEWER_FOLDS and _cv_seconds(search_rows, n_features, n_folds) > cv_cap:
+    if n_folds > FEWER_FOLDS and _cv_seconds(search_rows, n_features, n_folds, anchor) > cv_cap:
         degradations.append(f"(3) {FEWER_FOLDS} folds instead of {n_folds}")
         n_folds = FEWER_FOLDS
     kept = tuple(f.name for f in families if f.name not in skipped)
-    refit = _cv_seconds(n_rows, n_features, 2) * 2
+    refit = _cv_seconds(n_rows, n_features, 2, anchor) * 2
     estimates = {
-        "lightgbm_cv": _cv_seconds(search_rows, n_features, n_folds),
+        "lightgbm_cv": _cv_seconds(search_rows, n_features, n_folds, anchor),
         "refit": min(refit, REFIT_BUDGET_SHARE * budget_s),
     }
     return TrainingPlan(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -44,6 +45,7 @@ THREADS_MIN_ROWS = 20_000
 # Fit time grows a little slower than the rows (measured for LightGBM: 20x the rows took
 # about 14x the time), so a refit is estimated as fold time x (row ratio) ** this.
 REFIT_SCALING = 0.9
+LIGHTGBM_COST = 1.0
 
 
 @dataclass(slots=True)
@@ -157,8 +159,8 @@ class Searcher:
 
     def work(self, family: Family) -> float:
         """Units of work of one candidate of ``family``: a fit per fold."""
-        n_features = len(self.ctx.roles)
-        return sum(fit_work(len(train), n_features, family.cost) for train, _ in self.ctx.folds)
+        n_features, cost = len(self.ctx.roles), family.cost_for(self.ctx.n_classes)
+        return sum(fit_work(len(train), n_features, cost) for train, _ in self.ctx.folds)
 
     def estimate_s(self, family: Family) -> float:
         """Expected seconds for one candidate of ``family`` (fitting and predicting every fold)."""
@@ -169,7 +171,8 @@ class Searcher:
             return sum(timed) / len(timed) * len(self.ctx.folds) * 1.2
         anchor = self.fold_fit_s.get("lightgbm")
         if anchor:
-            return sum(anchor) / len(anchor) * len(self.ctx.folds) * family.cost * 1.2
+            relative = family.cost / LIGHTGBM_COST  # both grow alike with the classes
+            return sum(anchor) / len(anchor) * len(self.ctx.folds) * relative * 1.2
         return self.work(family) / WORK_UNITS_PER_SECOND
 
     def refit_s(self, candidate: Candidate) -> float:
@@ -180,7 +183,8 @@ class Searcher:
         """
         n_features = len(self.ctx.roles)
         if self.ctx.budget.deterministic or candidate.score is None:
-            work = fit_work(self.ctx.n_refit_rows, n_features, candidate.family.cost)
+            cost = candidate.family.cost_for(self.ctx.n_classes)
+            work = fit_work(self.ctx.n_refit_rows, n_features, cost)
             return work / WORK_UNITS_PER_SECOND
         per_fold = candidate.score.fit_time_s / max(len(candidate.score.fold_scores), 1)
         fold_rows = sum(len(train) for train, _ in self.ctx.folds) / len(self.ctx.folds)
@@ -207,6 +211,7 @@ class Searcher:
                     self.ctx.metric,
                     self.ctx.n_classes,
                     after_fold=after_fold,
+                    fit_params=self.deadline_params(family),
                 )
         except Pruned as pruned:
             candidate.score = pruned.score
@@ -217,6 +222,13 @@ class Searcher:
             logger.info("candidate %d (%s) failed: %s", candidate.number, family.name, exc)
         self._account(candidate)
         return candidate
+
+    def deadline_params(self, family: Family) -> dict[str, Any]:
+        """Fit parameters that stop a fit when the search's time is up (timed runs only)."""
+        budget = self.ctx.budget
+        if family.deadline_params is None or budget.deterministic:
+            return {}
+        return family.deadline_params(time.monotonic() + budget.left_s - self.ctx.reserve_s)
 
     def _pruner(self, trial: Any) -> Any:
         metric = self.ctx.metric

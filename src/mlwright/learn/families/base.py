@@ -39,7 +39,15 @@ class Family:
     cost: float
     max_rows: int | None = None
     description: str = field(default="")
+    # Boosting fits one tree per class and round: its cost grows with the classes.
+    per_class: bool = False
+    # Fit parameters that stop fitting at a deadline (time.monotonic()), if the family can.
+    deadline_params: Callable[[float], Params] | None = None
 
     def supports(self, task_type: TaskType) -> bool:
         """Whether the family can learn this kind of task."""
         return task_type in self.tasks
+
+    def cost_for(self, n_classes: int) -> float:
+        """The cost of a fit relative to LightGBM's on a binary or regression task."""
+        return self.cost * (n_classes if self.per_class and n_classes > 2 else 1)

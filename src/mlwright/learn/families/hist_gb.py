@@ -45,5 +45,6 @@ HIST_GB = Family(
     defaults=({"learning_rate": 0.1, "max_iter": 200, "max_leaf_nodes": 31},),
     space=_space,
     cost=1.5,
+    per_class=True,
     description="scikit-learn histogram gradient boosting",
 )

@@ -49,6 +49,19 @@ def _make(params: Params, task_type: TaskType, seed: int, n_jobs: int) -> Any:
     )
 
 
+def _deadline_params(deadline: float) -> Params:
+    """A callback that ends boosting at ``deadline``, keeping the trees grown so far."""
+    import time
+
+    import lightgbm as lgb
+
+    def stop_at_deadline(env: Any) -> None:
+        if time.monotonic() > deadline:
+            raise lgb.callback.EarlyStopException(env.iteration, [])
+
+    return {"callbacks": [stop_at_deadline]}
+
+
 def _space(trial: Any, task_type: TaskType) -> Params:
     return {
         "n_estimators": trial.suggest_int("n_estimators", 50, 1000, log=True),
@@ -70,4 +83,6 @@ LIGHTGBM = Family(
     space=_space,
     cost=1.0,
     description="LightGBM gradient-boosted trees",
+    per_class=True,
+    deadline_params=_deadline_params,
 )
