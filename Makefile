@@ -46,7 +46,7 @@ bench: $(VENV)/.installed-dev
 bench-peers:
 	benchmarks/peers.sh
 
-# mlwright, FLAML, AutoGluon and default LightGBM on twelve datasets, 60 s each (~45 min).
+# mlwright, FLAML, AutoGluon and default LightGBM on twelve datasets, 60 s each (~45-50 min).
 bench-automl: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/automl.py
 
