@@ -148,7 +148,10 @@ def print_test_metrics(run: Run) -> None:
 
     metrics = run.record.result.get("test_metrics") or []
     if not metrics:
-        stdout().print("No held-out test set (test size 0): cross-validated scores only.")
+        if run.status != "finished":
+            stdout().print(f"No test metrics: the run is {run.status}.")
+        else:
+            stdout().print("No held-out test set (test size 0): cross-validated scores only.")
         return
     n_test = run.record.result.get("n_test", 0)
     table = Table(title=f"Test set ({n_test:,} rows), 95% bootstrap intervals")

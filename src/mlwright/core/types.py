@@ -54,6 +54,9 @@ class RunRecorder(Protocol):
     def note(self, text: str) -> None:
         """Record a finding about the data or the plan (a dropped column, a degradation)."""
 
+    def task(self, task_type: str, metric: str, greater_is_better: bool) -> None:
+        """Record what is being learned, as soon as it is known."""
+
 
 class TrainingProgress(Protocol):
     """Receives the state of a training run; only the CLI turns it into a progress bar."""

@@ -135,7 +135,12 @@ def train_model(
     frame, y_raw = _labelled(frame, config.target, notes)
     task_type = config.task_type or infer_task_type(y_raw)
     check_target_values(y_raw, task_type, config.target, config.n_folds)
+    if config.cost is not None and task_type is not TaskType.BINARY:
+        notes.add(
+            f"the cost matrix applies to binary tasks; this {task_type.value} task ignores it"
+        )
     metric = get_metric(config.metric, task_type)
+    recorder.task(task_type.value, metric.name, metric.greater_is_better)
     y, classes = encode_target(y_raw, task_type)
     n_classes = len(classes or [])
     default_kind = SplitKind.STRATIFIED if task_type.is_classification else SplitKind.RANDOM
@@ -188,6 +193,9 @@ def train_model(
     )
     searcher = Searcher(ctx)
     kept = [f for f in families if f.name in plan.families]
+    if not kept:
+        kept = [min(families, key=lambda f: f.cost_for(n_classes))]
+        notes.add(f"every family asked for looks slow for the budget; trying {kept[0].name}")
     run_defaults(searcher, kept)
     tune(searcher, kept)
     members, weights, chosen, cv_score = _choose(searcher, metric, y_search, notes)

@@ -85,10 +85,10 @@ def make_plan(
     cv_cap = SEARCH_CV_BUDGET_SHARE * budget_s
     memory = n_rows * max(n_features, 1) * BYTES_PER_CELL / 1e6
     if memory > memory_mb:
-        search_rows = max(MIN_SEARCH_ROWS, int(n_rows * memory_mb / memory))
+        search_rows = min(n_rows, max(MIN_SEARCH_ROWS, int(n_rows * memory_mb / memory)))
     if _cv_seconds(search_rows, n_features, n_folds, anchor) > cv_cap:
         per_row = _cv_seconds(1_000_000, n_features, n_folds, anchor) / 1_000_000
-        search_rows = max(MIN_SEARCH_ROWS, int(cv_cap / per_row))
+        search_rows = min(n_rows, max(MIN_SEARCH_ROWS, int(cv_cap / per_row)))
     if search_rows < n_rows:
         degradations.append(
             f"(1) the search uses a sample of {search_rows:,} of {n_rows:,} rows; "

@@ -49,8 +49,9 @@ class Run:
     @property
     def leaderboard(self) -> list[TrialRecord]:
         """Completed candidates, best first by the run's metric."""
-        done = [t for t in self.record.trials if t.status == "ok" and t.mean is not None]
-        higher = bool(self.record.result.get("greater_is_better", True))
+        record = self._full()
+        done = [t for t in record.trials if t.status == "ok" and t.mean is not None]
+        higher = bool(record.result.get("greater_is_better", True))
         return sorted(done, key=lambda t: -(t.mean or 0.0) if higher else (t.mean or 0.0))
 
     @property
@@ -61,7 +62,13 @@ class Run:
     @property
     def notes(self) -> tuple[str, ...]:
         """What the run found about the data and its plan."""
-        return self.record.notes
+        return self._full().notes
+
+    def _full(self) -> RunRecord:
+        """The record with its trials and notes (a listed run carries neither; read them)."""
+        if self.record.trials or self.record.notes:
+            return self.record
+        return self.workspace.store.get_run(self.record.id)
 
     def model(self) -> TabularModel:
         """Load the trained model (a scikit-learn-like estimator)."""

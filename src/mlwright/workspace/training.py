@@ -11,7 +11,7 @@ import contextlib
 import platform
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,10 +35,20 @@ class StoreRecorder:
     store: MetadataStore
     run_id: str
     on_note: Callable[[str], None] | None = None
+    # What is being learned, kept so that a failed run still records it.
+    learning: dict[str, Any] = field(default_factory=dict)
 
     def trial(self, report: TrialReport) -> None:
         """Record one candidate."""
         self.store.add_trial(self.run_id, report)
+
+    def task(self, task_type: str, metric: str, greater_is_better: bool) -> None:
+        """Remember the task and metric for the run's final record."""
+        self.learning = {
+            "task_type": task_type,
+            "metric": metric,
+            "greater_is_better": greater_is_better,
+        }
 
     def note(self, text: str) -> None:
         """Record a finding, and show it."""
@@ -64,6 +74,7 @@ def run_training(
 
     budget = Budget(config.time_budget_s, deterministic=config.deterministic)
     dataset = ws.dataset(dataset_ref)
+    _check_options(config, dataset.schema.names)
     record = ws.store.create_run(
         NewRun(
             dataset_name=dataset.name,
@@ -91,10 +102,32 @@ def run_training(
     except BaseException as exc:
         reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         # Recording the failure must not hide the error that caused it.
+        learning = recorder.learning
         with contextlib.suppress(Exception):
-            ws.store.finish_run(record.id, status="failed", error=reason[:2000])
+            ws.store.finish_run(
+                record.id,
+                status="failed",
+                task_type=learning.get("task_type"),
+                metric=learning.get("metric"),
+                result={"greater_is_better": learning.get("greater_is_better", True)},
+                error=reason[:2000],
+            )
         raise
     return Run(finished, ws)
+
+
+def _check_options(config: TrainConfig, columns: list[str]) -> None:
+    """Refuse options that cannot work before a run is recorded (a typo is not a run)."""
+    from mlwright.core.errors import ConfigError
+    from mlwright.learn.metrics import metric_names
+
+    if config.metric is not None and config.metric.lower().replace("-", "_") not in metric_names():
+        msg = f"unknown metric {config.metric!r}"
+        raise ConfigError(msg, hint=f"use one of: {', '.join(metric_names())}")
+    split_column = None if config.split is None else config.split.column
+    if split_column is not None and split_column not in columns:
+        msg = f"split column {split_column!r} is not in the dataset"
+        raise ConfigError(msg, hint=f"columns: {', '.join(columns)}")
 
 
 def config_dict(config: TrainConfig) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -64,9 +65,9 @@ class SqlRunStore:
             phase=report.phase,
             status=report.status,
             params_json=_jsonable(dict(report.params)),
-            fold_scores_json=list(report.fold_scores),
-            mean=report.mean,
-            std=report.std,
+            fold_scores_json=_jsonable(list(report.fold_scores)),
+            mean=_finite(report.mean),
+            std=_finite(report.std),
             fit_time_s=report.fit_time_s,
             predict_ms_per_1k=report.predict_ms_per_1k,
             message=report.message,
@@ -120,6 +121,7 @@ class SqlRunStore:
             return row.to_entity(tuple(t.to_entity() for t in trials), tuple(notes))
 
     def _find(self, session: Session, run_id: str) -> RunRow:
+        run_id = run_id.strip().lower()  # ids are lower-case hex on every database
         row = session.get(RunRow, run_id)
         if row is not None:
             return row
@@ -160,10 +162,24 @@ class SqlRunStore:
 
 
 def _jsonable(value: Any) -> Any:
-    """Parameters and results as plain JSON types (NumPy numbers become Python numbers)."""
+    """Parameters and results as plain JSON (NumPy numbers become Python numbers).
+
+    NaN and infinities become null: PostgreSQL's JSON refuses them, and a store must
+    hold the same thing whatever database is behind it.
+    """
     import json
 
-    return json.loads(json.dumps(value, default=_plain))
+    return _finite(json.loads(json.dumps(value, default=_plain)))
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
 
 
 def _plain(value: Any) -> Any:
