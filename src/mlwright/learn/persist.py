@@ -26,6 +26,12 @@ TRUSTED_TYPES = frozenset(
         "mlwright.learn.transformers.DatetimeParts",
         "mlwright.learn.transformers.Numbers",
         "mlwright.learn.transformers.TextColumn",
+        # scikit-learn's own compiled pieces, which skops does not trust by default.
+        "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+        "sklearn.metrics._dist_metrics.EuclideanDistance64",
+        "sklearn.neighbors._ball_tree.BallTree",
+        "sklearn.neighbors._kd_tree.KDTree",
+        "sklearn.tree._tree.Tree",
     }
 )
 
