@@ -10,8 +10,6 @@ import textwrap
 import time
 from typing import TYPE_CHECKING
 
-import pytest
-
 from mlwright.track.store import open_store
 
 if TYPE_CHECKING:
@@ -37,13 +35,6 @@ WRITER = textwrap.dedent(
     store.close()
     """
 )
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store_uri(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'mlwright.db'}"
-    return str(request.getfixturevalue("postgres_uri"))
 
 
 def run_together(commands: list[list[str]], cwd: Path | None = None) -> list[str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 import pytest
 import sqlalchemy as sa
@@ -15,16 +14,6 @@ from mlwright.track.sql.engine import make_engine
 from mlwright.track.sql.rows import Base
 from mlwright.track.sql.store import SqlMetadataStore
 from tests.track.test_sql_store import new_dataset
-
-if TYPE_CHECKING:
-    from pathlib import Path
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store_uri(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'mlwright.db'}"
-    return str(request.getfixturevalue("postgres_uri"))
 
 
 def test_store_at_first_revision_is_upgraded_with_its_data(store_uri: str) -> None:

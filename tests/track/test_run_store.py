@@ -12,13 +12,9 @@ from mlwright.core.errors import ConfigError, RunNotFoundError
 from mlwright.core.types import TrialReport
 from mlwright.track.entities import NewRun
 from mlwright.track.sql import runs as sql_runs
-from mlwright.track.store import open_store
 from tests.track.test_sql_store import new_dataset
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-    from pathlib import Path
-
     from mlwright.track.store import MetadataStore
 
 
@@ -56,20 +52,6 @@ RESULT: dict[str, Any] = {
     "cv_score": {"mean": 0.85, "std": 0.07},
     "test_metrics": [{"name": "roc_auc", "value": 0.8, "low": 0.7, "high": 0.9}],
 }
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store_uri(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'mlwright.db'}"
-    return str(request.getfixturevalue("postgres_uri"))
-
-
-@pytest.fixture
-def store(store_uri: str) -> Iterator[MetadataStore]:
-    opened = open_store(store_uri)
-    yield opened
-    opened.close()
 
 
 @pytest.fixture

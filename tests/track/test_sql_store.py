@@ -13,9 +13,6 @@ from mlwright.track.sql import migrate
 from mlwright.track.store import open_store
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-    from pathlib import Path
-
     from mlwright.track.store import MetadataStore
 
 
@@ -34,20 +31,6 @@ def new_dataset(
         profile={"n_rows": 3},
         created_by="tester@host",
     )
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store_uri(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'mlwright.db'}"
-    return str(request.getfixturevalue("postgres_uri"))
-
-
-@pytest.fixture
-def store(store_uri: str) -> Iterator[MetadataStore]:
-    opened = open_store(store_uri)
-    yield opened
-    opened.close()
 
 
 class TestDatasetVersions:
