@@ -27,7 +27,6 @@ from mlwright.learn.metrics import get_metric, report_metrics
 from mlwright.learn.model import TabularModel
 from mlwright.learn.plan import REFIT_BUDGET_SHARE, make_plan
 from mlwright.learn.search import (
-    THREADS_MIN_ROWS,
     SearchContext,
     Searcher,
     build_pipeline,
@@ -43,7 +42,7 @@ from mlwright.learn.task import (
     encode_target,
     infer_task_type,
 )
-from mlwright.learn.threads import free_cores
+from mlwright.learn.threads import THREADS_MIN_ROWS, free_cores
 
 if TYPE_CHECKING:
     import numpy as np
@@ -213,8 +212,9 @@ def train_model(
         best=cv_score["mean"],
     )
     x_train = frame.iloc[refit_idx][list(roles)]
-    # The load may have changed since the search began: count the free cores again.
-    n_jobs = (config.n_jobs or free_cores()) if len(train_idx) >= THREADS_MIN_ROWS else 1
+    n_jobs = 1
+    if len(train_idx) >= THREADS_MIN_ROWS:  # the load may have changed: count free cores again
+        n_jobs = config.n_jobs or free_cores()
     with quiet_libraries(), limited_threads(n_jobs):
         pipelines = [
             _refit(c, ctx, n_jobs, x_train, y[refit_idx], searcher, config) for c in members

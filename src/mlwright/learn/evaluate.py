@@ -201,10 +201,6 @@ def _safe_score(
 
 def confusion(y: np.ndarray, proba: np.ndarray, threshold: float) -> list[list[int]]:
     """The confusion matrix (rows: true class, columns: predicted) at ``threshold``."""
-    import numpy as np
-    from sklearn.metrics import confusion_matrix
+    from mlwright.learn.metrics import confusion_counts
 
-    n_classes = proba.shape[1]
-    labels = (proba[:, 1] >= threshold).astype(int) if n_classes == 2 else proba.argmax(axis=1)
-    matrix = confusion_matrix(y, labels, labels=list(range(n_classes)))
-    return np.asarray(matrix).tolist()  # type: ignore[no-any-return]
+    return [[int(n) for n in row] for row in confusion_counts(y, proba, threshold)]

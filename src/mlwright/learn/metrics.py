@@ -45,7 +45,8 @@ class Metric:
         return -value if self.greater_is_better else value
 
 
-def _labels(proba: np.ndarray, threshold: float) -> np.ndarray:
+def predicted_codes(proba: np.ndarray, threshold: float) -> np.ndarray:
+    """Class codes from probabilities: P(positive) >= threshold for two classes, else argmax."""
     import numpy as np
 
     if proba.shape[1] == 2:
@@ -58,11 +59,12 @@ def _labels(proba: np.ndarray, threshold: float) -> np.ndarray:
 # tests/learn/test_metrics.py checks every one against scikit-learn.
 
 
-def _confusion(y: np.ndarray, proba: np.ndarray, threshold: float) -> np.ndarray:
+def confusion_counts(y: np.ndarray, proba: np.ndarray, threshold: float) -> np.ndarray:
+    """Counts of (true class, predicted class) pairs, as a float matrix."""
     import numpy as np
 
     k = proba.shape[1]
-    labels = _labels(proba, threshold)
+    labels = predicted_codes(proba, threshold)
     return np.bincount(y * k + labels, minlength=k * k).reshape(k, k).astype(float)
 
 
@@ -80,18 +82,18 @@ def _per_class(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
 
 
 def _accuracy(y: np.ndarray, proba: np.ndarray, threshold: float) -> float:
-    matrix = _confusion(y, proba, threshold)
+    matrix = confusion_counts(y, proba, threshold)
     return float(matrix.trace() / matrix.sum())
 
 
 def _balanced_accuracy(y: np.ndarray, proba: np.ndarray, threshold: float) -> float:
-    _, recall, _, support = _per_class(_confusion(y, proba, threshold))
+    _, recall, _, support = _per_class(confusion_counts(y, proba, threshold))
     return float(recall[support > 0].mean())
 
 
 def _binary(index: int) -> Callable[[np.ndarray, np.ndarray, float], float]:
     def score(y: np.ndarray, proba: np.ndarray, threshold: float) -> float:
-        return float(_per_class(_confusion(y, proba, threshold))[index][1])
+        return float(_per_class(confusion_counts(y, proba, threshold))[index][1])
 
     return score
 
@@ -100,7 +102,7 @@ def _f1_average(weighted: bool) -> Callable[[np.ndarray, np.ndarray, float], flo
     import numpy as np
 
     def score(y: np.ndarray, proba: np.ndarray, threshold: float) -> float:
-        matrix = _confusion(y, proba, threshold)
+        matrix = confusion_counts(y, proba, threshold)
         _, _, f1, support = _per_class(matrix)
         present = (support > 0) | (matrix.sum(axis=0) > 0)
         if weighted:

@@ -8,6 +8,7 @@ from sklearn.base import BaseEstimator
 
 from mlwright.core.errors import SchemaError
 from mlwright.learn.evaluate import predict_output
+from mlwright.learn.metrics import predicted_codes
 from mlwright.learn.task import TaskType
 
 if TYPE_CHECKING:
@@ -90,9 +91,6 @@ class TabularModel(BaseEstimator):  # type: ignore[misc]
         output = self._combined(X)
         if self.classes is None:
             return output
-        if output.shape[1] == 2:
-            codes = (output[:, 1] >= self.threshold).astype(int)
-        else:
-            codes = output.argmax(axis=1)
+        codes = predicted_codes(output, self.threshold)
         labels: np.ndarray = np.asarray(self.classes, dtype=object)[codes]
         return labels

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from mlwright.core.types import TrialReport
 from mlwright.learn.budget import WORK_UNITS_PER_SECOND, fit_work
 from mlwright.learn.evaluate import CandidateScore, Pruned, cross_validate
+from mlwright.learn.threads import threads_for
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -39,9 +40,6 @@ logger = logging.getLogger(__name__)
 
 N_TUNED_FAMILIES = 2
 N_STARTUP_TRIALS = 5
-# Below this many training rows a fit uses one thread: more cost more than they save, and
-# LightGBM's threads can stall for seconds on a busy machine.
-THREADS_MIN_ROWS = 20_000
 # Fit time grows a little slower than the rows (measured for LightGBM: 20x the rows took
 # about 14x the time), so a refit is estimated as fold time x (row ratio) ** this.
 REFIT_SCALING = 0.9
@@ -102,7 +100,7 @@ def build_pipeline(
 
     prep = build_preprocessor(ctx.roles, family.style, ctx.task_type, n_categories=ctx.n_categories)
     if n_jobs is None:
-        n_jobs = ctx.n_jobs if len(ctx.y) >= THREADS_MIN_ROWS else 1
+        n_jobs = threads_for(len(ctx.y), ctx.n_jobs)
     model = family.make(params, ctx.task_type, ctx.seed, n_jobs)
     return Pipeline([("prepare", prep), ("model", model)])
 
@@ -150,7 +148,7 @@ class Searcher:
     @property
     def n_jobs(self) -> int:
         """Threads per fit: one on small data, where more cost more than they save."""
-        return self.ctx.n_jobs if len(self.ctx.y) >= THREADS_MIN_ROWS else 1
+        return threads_for(len(self.ctx.y), self.ctx.n_jobs)
 
     def best(self) -> Candidate | None:
         """The candidate with the lowest loss so far."""

@@ -15,6 +15,9 @@ import time
 from pathlib import Path
 
 SAMPLE_S = 0.2
+# Below this many training rows a fit uses one thread: more cost more than they save, and
+# LightGBM's threads can stall for seconds on a busy machine.
+THREADS_MIN_ROWS = 20_000
 _PROC_STAT = Path("/proc/stat")
 
 
@@ -48,3 +51,8 @@ def free_cores(n_cores: int | None = None, sample_s: float = SAMPLE_S) -> int:
     own_cores = (own_end - own_start) / sample_s
     others = max(0.0, busy_share * cores - own_cores)
     return max(1, min(cores, round(cores - others)))
+
+
+def threads_for(n_rows: int, n_jobs: int) -> int:
+    """Threads for a fit on ``n_rows`` rows, given ``n_jobs`` usable cores."""
+    return n_jobs if n_rows >= THREADS_MIN_ROWS else 1
