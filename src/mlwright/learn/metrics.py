@@ -220,18 +220,19 @@ def _build() -> dict[str, Metric]:
     return {metric.name: metric for metric in table}
 
 
-def metric_names() -> list[str]:
-    """Every metric's name."""
-    return list(_build())
+def check_metric_name(name: str) -> str:
+    """The metric's canonical name (``PR-AUC`` is ``pr_auc``); an unknown name is refused."""
+    chosen = name.lower().replace("-", "_")
+    if chosen not in _build():
+        msg = f"unknown metric {name!r}"
+        raise ConfigError(msg, hint=f"use one of: {', '.join(_build())}")
+    return chosen
 
 
 def get_metric(name: str | None, task_type: TaskType) -> Metric:
     """The named metric (the task's default when ``name`` is None), checked against the task."""
     metrics = _build()
-    chosen = (name or DEFAULT_METRICS[task_type]).lower().replace("-", "_")
-    if chosen not in metrics:
-        msg = f"unknown metric {name!r}"
-        raise ConfigError(msg, hint=f"use one of: {', '.join(metrics)}")
+    chosen = check_metric_name(name or DEFAULT_METRICS[task_type])
     metric = metrics[chosen]
     if task_type not in metric.tasks:
         fitting = [n for n, m in metrics.items() if task_type in m.tasks]

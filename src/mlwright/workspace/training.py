@@ -119,11 +119,10 @@ def run_training(
 def _check_options(config: TrainConfig, columns: list[str]) -> None:
     """Refuse options that cannot work before a run is recorded (a typo is not a run)."""
     from mlwright.core.errors import ConfigError
-    from mlwright.learn.metrics import metric_names
+    from mlwright.learn.metrics import check_metric_name
 
-    if config.metric is not None and config.metric.lower().replace("-", "_") not in metric_names():
-        msg = f"unknown metric {config.metric!r}"
-        raise ConfigError(msg, hint=f"use one of: {', '.join(metric_names())}")
+    if config.metric is not None:
+        check_metric_name(config.metric)
     split_column = None if config.split is None else config.split.column
     if split_column is not None and split_column not in columns:
         msg = f"split column {split_column!r} is not in the dataset"
