@@ -9,18 +9,19 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["Dataset", "Settings", "Workspace", "__version__"]
+__all__ = ["Dataset", "Settings", "Workspace", "__version__", "load_model"]
 
 _LAZY = {
     "Workspace": "mlwright.workspace",
     "Dataset": "mlwright.data.dataset",
     "Settings": "mlwright.core.config",
+    "load_model": "mlwright.workspace",
 }
 
 if TYPE_CHECKING:
     from mlwright.core.config import Settings
     from mlwright.data.dataset import Dataset
-    from mlwright.workspace import Workspace
+    from mlwright.workspace import Workspace, load_model
 
 
 def __getattr__(name: str) -> Any:

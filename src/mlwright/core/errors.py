@@ -16,9 +16,11 @@
     ├── TrainingError (ValueError)     the task cannot be learned from this data as asked
     ├── NotFoundError (LookupError)    a named object is not in the workspace
     │   ├── DatasetNotFoundError
-    │   └── RunNotFoundError
-    └── StoreError                     the metadata or artifact store failed
-        └── SchemaVersionError         the store was written by a newer mlwright
+    │   ├── RunNotFoundError
+    │   └── ModelNotFoundError
+    ├── StoreError                     the metadata or artifact store failed
+    │   └── SchemaVersionError         the store was written by a newer mlwright
+    └── PackageError                   a model package is damaged, tampered with or unsafe
 
     MlwrightWarning (UserWarning)      something the caller should change
 
@@ -100,12 +102,20 @@ class RunNotFoundError(NotFoundError):
     """No run with the given id exists."""
 
 
+class ModelNotFoundError(NotFoundError):
+    """No registered model version matches the given reference."""
+
+
 class StoreError(MlwrightError):
     """The metadata or artifact store failed."""
 
 
 class SchemaVersionError(StoreError):
     """The store's schema is newer than this mlwright understands."""
+
+
+class PackageError(MlwrightError):
+    """A model package is damaged, tampered with, of an unknown format, or holds unsafe code."""
 
 
 class MlwrightWarning(UserWarning):

@@ -17,10 +17,10 @@ if TYPE_CHECKING:
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
 
 
-def check_name(name: str) -> str:
+def check_name(name: str, kind: str = "dataset") -> str:
     """Refuse names that would not survive a reference like ``name:3`` or a URL."""
     if not _NAME.match(name):
-        msg = f"invalid dataset name {name!r}"
+        msg = f"invalid {kind} name {name!r}"
         hint = "use letters, digits, '_', '.' and '-', starting with a letter or digit"
         raise ConfigError(msg, hint=hint)
     return name

@@ -110,3 +110,60 @@ class RunRecord:
     def dataset_ref(self) -> str:
         """The reference ``name:version`` of the dataset it trained on."""
         return f"{self.dataset_name}:{self.dataset_version}"
+
+
+@dataclass(frozen=True, slots=True)
+class NewModelVersion:
+    """A model version about to be registered; the store assigns its number."""
+
+    name: str
+    run_id: str
+    package_key: str
+    task_type: str
+    target: str
+    metrics: dict[str, Any]
+    dataset_name: str
+    dataset_version: int
+    dataset_fingerprint: str
+    created_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ModelVersionRecord:
+    """One registered version of a named model, and the aliases that point at it now."""
+
+    name: str
+    version: int
+    run_id: str
+    package_key: str
+    task_type: str
+    target: str
+    metrics: dict[str, Any]
+    dataset_name: str
+    dataset_version: int
+    dataset_fingerprint: str
+    created_at: datetime
+    created_by: str | None
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def ref(self) -> str:
+        """The reference ``name:version``."""
+        return f"{self.name}:{self.version}"
+
+    @property
+    def dataset_ref(self) -> str:
+        """The reference ``name:version`` of the dataset its run trained on."""
+        return f"{self.dataset_name}:{self.dataset_version}"
+
+
+@dataclass(frozen=True, slots=True)
+class AliasEvent:
+    """One move of an alias: to ``version`` (None when it was removed) from ``previous``."""
+
+    name: str
+    alias: str
+    version: int | None
+    previous: int | None
+    moved_at: datetime
+    moved_by: str | None

@@ -14,7 +14,15 @@ if TYPE_CHECKING:
     from typing import Any
 
     from mlwright.core.types import TrialReport
-    from mlwright.track.entities import DatasetRecord, NewDataset, NewRun, RunRecord
+    from mlwright.track.entities import (
+        AliasEvent,
+        DatasetRecord,
+        ModelVersionRecord,
+        NewDataset,
+        NewModelVersion,
+        NewRun,
+        RunRecord,
+    )
 
 
 class DatasetStore(ABC):
@@ -87,8 +95,42 @@ class RunStore(ABC):
         """Delete a run with its trials and notes; return what went."""
 
 
-class MetadataStore(DatasetStore, RunStore, ABC):
-    """Everything the workspace records; later issues add models."""
+class ModelStore(ABC):
+    """The registry: numbered versions of named models, and movable aliases."""
+
+    @abstractmethod
+    def add_model_version(self, new: NewModelVersion) -> ModelVersionRecord:
+        """Record the next version of ``new.name``; numbers count up from 1, never reused."""
+
+    @abstractmethod
+    def get_model_version(
+        self, name: str, version: int | None = None, *, alias: str | None = None
+    ) -> ModelVersionRecord:
+        """One version by number or alias, else the latest; raises ModelNotFoundError."""
+
+    @abstractmethod
+    def list_model_versions(self, name: str | None = None) -> list[ModelVersionRecord]:
+        """Every version, or every version of one name, by name then version."""
+
+    @abstractmethod
+    def set_alias(
+        self, name: str, alias: str, version: int | None, *, moved_by: str | None = None
+    ) -> AliasEvent:
+        """Point an alias at a version, or remove it (``version`` None); keep the move."""
+
+    @abstractmethod
+    def alias_history(self, name: str) -> list[AliasEvent]:
+        """Every alias move of a model, oldest first."""
+
+    @abstractmethod
+    def delete_model_version(
+        self, name: str, version: int | None = None
+    ) -> list[ModelVersionRecord]:
+        """Delete one version or all; refuses a version an alias points to."""
+
+
+class MetadataStore(DatasetStore, RunStore, ModelStore, ABC):
+    """Everything the workspace records: datasets, runs and registered models."""
 
     @abstractmethod
     def schema_revision(self) -> str | None:

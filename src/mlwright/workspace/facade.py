@@ -29,8 +29,9 @@ if TYPE_CHECKING:
     from concurrent.futures import Future
 
     from mlwright.data.schema import Role
+    from mlwright.registry.loaded import LoadedModel
     from mlwright.track.artifacts import ArtifactStore
-    from mlwright.track.entities import DatasetRecord
+    from mlwright.track.entities import AliasEvent, DatasetRecord, ModelVersionRecord
     from mlwright.track.store import MetadataStore
     from mlwright.workspace.run import Run
 
@@ -385,13 +386,63 @@ class Workspace:
 
     def delete_run(self, run_id: str) -> Run:
         """Delete a run and its model (unless something else still uses the same file)."""
+        from mlwright.workspace.models import refuse_if_registered
         from mlwright.workspace.run import Run
 
+        refuse_if_registered(self, self.store.get_run(run_id).id)
         record = self.store.delete_run(run_id)
         key = record.model_key
         if key is not None and not self.store.is_artifact_referenced(key):
             self.artifacts.delete(key)
         return Run(record, self)
+
+    def register(self, run_id: str, name: str, *, alias: str | None = None) -> ModelVersionRecord:
+        """Register a finished run's model as the next version of ``name`` (and alias it).
+
+        The model is written as a verified package (``docs/model-package.md``) with its
+        input schema, reference profile, metrics, lineage and library versions.
+        """
+        from mlwright.workspace.models import register
+
+        return register(self, run_id, name, alias=alias)
+
+    def model_versions(self, name: str | None = None) -> list[ModelVersionRecord]:
+        """Every registered version, or every version of ``name``."""
+        return self.store.list_model_versions(name)
+
+    def model_version(self, ref: str) -> ModelVersionRecord:
+        """The version ``NAME``, ``NAME:VERSION`` or ``NAME@ALIAS`` names."""
+        from mlwright.workspace.models import resolve
+
+        return resolve(self, ref)
+
+    def load_model(self, ref: str) -> LoadedModel:
+        """Verify and load a registered model; ``predict`` and ``predict_proba`` take tables."""
+        from mlwright.workspace.models import load
+
+        return load(self, ref)
+
+    def set_alias(self, name: str, version: int | None, alias: str) -> AliasEvent:
+        """Point ``alias`` (e.g. ``production``) at a version; None removes the alias."""
+        from mlwright.workspace.models import move_alias
+
+        return move_alias(self, name, version, alias)
+
+    def alias_history(self, name: str) -> list[AliasEvent]:
+        """Every alias move of a model, oldest first."""
+        return self.store.alias_history(name)
+
+    def delete_model(self, ref: str) -> list[ModelVersionRecord]:
+        """Delete ``NAME:VERSION`` or all versions of ``NAME``; aliased versions are refused."""
+        from mlwright.workspace.models import delete
+
+        return delete(self, ref)
+
+    def export_model(self, ref: str, dest: str | Path, *, format: str = "package") -> Path:
+        """Write a model as a package file, or (``format="onnx"``) as an ONNX graph."""
+        from mlwright.workspace.models import export_model
+
+        return export_model(self, ref, Path(dest), format=format)
 
     def who(self) -> str:
         """Who is working: user@host, recorded with what they create."""
@@ -414,6 +465,20 @@ class Workspace:
             created_at=record.created_at,
             created_by=record.created_by,
         )
+
+
+def load_model(ref: str | Path, *, workspace: str | Path | None = None) -> LoadedModel:
+    """Load a model by reference (``NAME``, ``NAME:VERSION``, ``NAME@ALIAS``) or package file.
+
+    A reference is looked up in ``workspace`` (default: as :class:`Workspace` finds it).
+    """
+    from mlwright.workspace.models import load_package_file
+
+    path = Path(ref)
+    if isinstance(ref, Path) or path.suffix == ".zip" or path.is_file():
+        return load_package_file(path)
+    with Workspace(workspace) as ws:
+        return ws.load_model(str(ref))
 
 
 def _in_background(function: Callable[..., T], *args: Any) -> Future[T]:

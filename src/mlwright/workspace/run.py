@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from mlwright.learn.model import TabularModel
-    from mlwright.track.entities import RunRecord, TrialRecord
+    from mlwright.track.entities import ModelVersionRecord, RunRecord, TrialRecord
     from mlwright.workspace.facade import Workspace
 
 
@@ -69,6 +69,10 @@ class Run:
         if self.record.trials or self.record.notes:
             return self.record
         return self.workspace.store.get_run(self.record.id)
+
+    def register(self, name: str, *, alias: str | None = None) -> ModelVersionRecord:
+        """Register this run's model as the next version of ``name`` (see Workspace.register)."""
+        return self.workspace.register(self.id, name, alias=alias)
 
     def model(self) -> TabularModel:
         """Load the trained model (a scikit-learn-like estimator)."""

@@ -12,7 +12,6 @@ import platform
 import subprocess
 import sys
 from dataclasses import dataclass, field
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,8 +23,6 @@ if TYPE_CHECKING:
     from mlwright.track.store import MetadataStore
     from mlwright.workspace.facade import Workspace
     from mlwright.workspace.run import Run
-
-LIBRARIES = ("mlwright", "scikit-learn", "lightgbm", "optuna", "numpy", "pandas", "duckdb")
 
 
 @dataclass(slots=True)
@@ -168,10 +165,9 @@ def result_dict(result: TrainResult, duration_s: float) -> dict[str, Any]:
 
 def lineage(seed: int) -> dict[str, Any]:
     """Where a run came from: seed, code version, libraries, command line, machine."""
-    libraries = {}
-    for name in LIBRARIES:
-        with contextlib.suppress(PackageNotFoundError):
-            libraries[name] = version(name)
+    from mlwright.registry.environment import library_versions
+
+    libraries = library_versions()
     return {
         "seed": seed,
         "git_commit": _git_commit(Path.cwd()),

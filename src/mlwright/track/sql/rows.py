@@ -19,7 +19,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from mlwright.track.entities import DatasetRecord, RunRecord, TrialRecord
+from mlwright.track.entities import (
+    AliasEvent,
+    DatasetRecord,
+    ModelVersionRecord,
+    RunRecord,
+    TrialRecord,
+)
 
 
 class Base(DeclarativeBase):
@@ -183,3 +189,91 @@ class RunNoteRow(Base):
 def _utc(moment: datetime) -> datetime:
     """SQLite keeps no zone; everything is written in UTC."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+class ModelNameRow(Base):
+    """A model name and the last version number it handed out (never reused)."""
+
+    __tablename__ = "model_names"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    last_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class ModelVersionRow(Base):
+    """One registered version of a model."""
+
+    __tablename__ = "model_versions"
+    __table_args__ = (
+        UniqueConstraint("name", "version", name="uq_model_versions_name_version"),
+        Index("ix_model_versions_run_id", "run_id"),
+        Index("ix_model_versions_package_key", "package_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(255))
+    version: Mapped[int] = mapped_column(Integer)
+    run_id: Mapped[str] = mapped_column(String(32))
+    package_key: Mapped[str] = mapped_column(String(64))
+    task_type: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str] = mapped_column(String(255))
+    metrics_json: Mapped[dict[str, Any]] = mapped_column(JSON)
+    dataset_name: Mapped[str] = mapped_column(String(255))
+    dataset_version: Mapped[int] = mapped_column(Integer)
+    dataset_fingerprint: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
+
+    def to_entity(self, aliases: tuple[str, ...] = ()) -> ModelVersionRecord:
+        """The immutable record of this row, with the aliases given."""
+        return ModelVersionRecord(
+            name=self.name,
+            version=self.version,
+            run_id=self.run_id,
+            package_key=self.package_key,
+            task_type=self.task_type,
+            target=self.target,
+            metrics=self.metrics_json,
+            dataset_name=self.dataset_name,
+            dataset_version=self.dataset_version,
+            dataset_fingerprint=self.dataset_fingerprint,
+            created_at=_utc(self.created_at),
+            created_by=self.created_by,
+            aliases=aliases,
+        )
+
+
+class ModelAliasRow(Base):
+    """Where an alias of a model points now."""
+
+    __tablename__ = "model_aliases"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    alias: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class AliasEventRow(Base):
+    """One move of an alias, kept as history."""
+
+    __tablename__ = "model_alias_events"
+    __table_args__ = (Index("ix_model_alias_events_name", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(255))
+    alias: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    previous: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    moved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    moved_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
+
+    def to_entity(self) -> AliasEvent:
+        """The immutable record of this row."""
+        return AliasEvent(
+            name=self.name,
+            alias=self.alias,
+            version=self.version,
+            previous=self.previous,
+            moved_at=_utc(self.moved_at),
+            moved_by=self.moved_by,
+        )

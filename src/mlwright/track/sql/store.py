@@ -14,7 +14,8 @@ from mlwright.core.errors import DatasetNotFoundError, StoreError
 from mlwright.core.uri import redact_uri
 from mlwright.track.sql import migrate
 from mlwright.track.sql.engine import WRITE_OPTION, make_engine, retry_write, store_error
-from mlwright.track.sql.rows import DatasetNameRow, DatasetRow, RunRow
+from mlwright.track.sql.models import SqlModelStore
+from mlwright.track.sql.rows import DatasetNameRow, DatasetRow, ModelVersionRow, RunRow
 from mlwright.track.sql.runs import SqlRunStore
 from mlwright.track.store import MetadataStore
 
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-class SqlMetadataStore(SqlRunStore, MetadataStore):
+class SqlMetadataStore(SqlRunStore, SqlModelStore, MetadataStore):
     """Metadata on any database SQLAlchemy reaches; the schema is upgraded on open.
 
     Parameters
@@ -160,11 +161,16 @@ class SqlMetadataStore(SqlRunStore, MetadataStore):
         return doomed
 
     def is_artifact_referenced(self, key: str) -> bool:
-        """Whether a dataset version or a run still points at the artifact."""
+        """Whether a dataset version, a run or a model version still points at the artifact."""
         with self._reading() as session:
-            if session.scalar(select(exists().where(DatasetRow.artifact_key == key))):
-                return True
-            return bool(session.scalar(select(exists().where(RunRow.model_key == key))))
+            return any(
+                session.scalar(select(exists().where(column == key)))
+                for column in (
+                    DatasetRow.artifact_key,
+                    RunRow.model_key,
+                    ModelVersionRow.package_key,
+                )
+            )
 
 
 def _first_line(exc: Exception) -> str:
