@@ -10,10 +10,12 @@ from typing import Annotated
 import typer
 
 from mlwright import __version__
-from mlwright.cli import datasets, runs
+from mlwright.cli import datasets, models, runs
 from mlwright.cli.context import GlobalOptions
 from mlwright.cli.demo import demo
+from mlwright.cli.gc import gc
 from mlwright.cli.ingest import ingest
+from mlwright.cli.predict import predict
 from mlwright.cli.train import train
 
 app = typer.Typer(
@@ -28,6 +30,9 @@ app.command("ingest")(ingest)
 app.add_typer(datasets.app, name="datasets")
 app.command("train")(train)
 app.add_typer(runs.app, name="runs")
+app.add_typer(models.app, name="models")
+app.command("predict")(predict)
+app.command("gc")(gc)
 app.command("demo")(demo)
 
 
@@ -71,8 +76,9 @@ def main(
 
 def run() -> None:
     """Entry point: run the app, turning errors into one readable line and an exit code."""
-    from mlwright.cli.output import ExitCode, exit_code_for, print_error
+    from mlwright.cli.output import ExitCode, exit_code_for, print_error, print_warnings
 
+    print_warnings()
     debug = "--debug" in sys.argv or os.environ.get("MLWRIGHT_DEBUG") == "1"
     try:
         code = app(standalone_mode=False)

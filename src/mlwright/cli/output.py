@@ -75,6 +75,25 @@ def print_error(exc: BaseException) -> None:
         console.print("[dim]hint:[/] run again with --debug for the traceback, and report it")
 
 
+def print_warnings() -> None:
+    """Show mlwright's warnings as one ``warning:`` line each, without file and line."""
+    import warnings
+
+    from rich.markup import escape
+
+    from mlwright.core.errors import MlwrightWarning
+
+    original = warnings.showwarning
+
+    def show(message: Any, category: Any, filename: str, lineno: int, *rest: Any) -> None:
+        if issubclass(category, MlwrightWarning):
+            stderr().print(f"[yellow]warning:[/] {escape(str(message))}", soft_wrap=True)
+        else:
+            original(message, category, filename, lineno, *rest)
+
+    warnings.showwarning = show
+
+
 def _default(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()

@@ -74,7 +74,7 @@ def stage(
 
     con = connect(memory_mb=memory_mb, threads=threads, spill_dir=work_dir / "spill")
     try:
-        relation = _relation(source, con, work_dir)
+        relation = source_relation(source, con, work_dir)
         _copy(con, relation, dest, source)
         return _describe(con, dest, source)
     except duckdb.Error as exc:
@@ -85,7 +85,8 @@ def stage(
         con.close()
 
 
-def _relation(source: Source, con: Any, work_dir: Path) -> str:
+def source_relation(source: Source, con: Any, work_dir: Path) -> str:
+    """DuckDB SQL for reading ``source`` on ``con``; ``work_dir`` holds transcoded parts."""
     if isinstance(source, FrameSource):
         con.register("mlwright_frame", source.table)
         return "mlwright_frame"

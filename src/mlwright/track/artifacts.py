@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import os
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -150,6 +151,11 @@ class ArtifactStore:
     def size(self, key: str) -> int:
         """Size of a stored artifact in bytes."""
         return int(self.fs.size(self._object_path(key)))
+
+    def modified(self, key: str) -> datetime:
+        """When the artifact was written (UTC)."""
+        moment: datetime = self.fs.modified(self._object_path(key))
+        return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
     def delete(self, key: str) -> None:
         """Remove an artifact; missing ones are ignored."""

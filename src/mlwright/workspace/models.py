@@ -172,7 +172,7 @@ def export_model(ws: Workspace, ref: str, dest: Path, *, format: str = "package"
         raise ConfigError(msg, hint=f"use one of: {', '.join(EXPORT_FORMATS)}")
     record = resolve(ws, ref)
     suffix = PACKAGE_SUFFIX if format == "package" else ".onnx"
-    if dest.is_dir():
+    if dest.is_dir() or not dest.suffix:  # a folder, existing or to be made
         dest = dest / f"{record.name}-{record.version}{suffix}"
     dest.parent.mkdir(parents=True, exist_ok=True)
     if format == "onnx":
