@@ -1,4 +1,4 @@
-"""`mlwright demo` runs the lifecycle (so far: ingest, profile, train) on bundled real data."""
+"""`mlwright demo` runs the lifecycle on bundled real data: ingest, train, register, predict."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def demo(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_demo_ingests_profiles_and_trains_on_the_attrition_data(tmp_path: Path) -> None:
+def test_demo_runs_the_lifecycle_on_the_attrition_data(tmp_path: Path) -> None:
     result = demo(tmp_path)
     assert result.returncode == 0, result.stderr
     assert "attrition:1" in result.stdout
@@ -30,6 +30,11 @@ def test_demo_ingests_profiles_and_trains_on_the_attrition_data(tmp_path: Path) 
     assert "Leaderboard" in result.stdout
     assert "Test set (294 rows)" in result.stdout
     assert "cost (fp=1, fn=5): threshold" in result.stdout
+    assert "Registered attrition:1 (attrition@production)" in result.stdout
+    assert "Scored 1,470 employees" in result.stdout
+    scored = (tmp_path / "ws" / "demo" / "scored.csv").read_text().splitlines()
+    assert scored[0] == '"employee_id","prediction","proba_False","proba_True"'
+    assert len(scored) == 1 + 1470
 
 
 def test_demo_twice_reuses_the_dataset(tmp_path: Path) -> None:
@@ -48,3 +53,8 @@ def test_demo_twice_reuses_the_dataset(tmp_path: Path) -> None:
     assert run["status"] == "finished"
     assert run["dataset"] == "attrition:1"
     assert run["task_type"] == "binary"
+    model = data["model"]
+    assert model["ref"] == "attrition:2"  # the second demo registers the next version
+    assert model["aliases"] == ["production"]
+    assert model["run_id"] == run["id"]
+    assert data["scored"]["rows"] == 1470

