@@ -131,4 +131,4 @@ def export(
     """Write a model to a file: its package (load it with mlwright.load_model) or ONNX."""
     with workspace_from(ctx) as ws:
         path = ws.export_model(ref, output, format=fmt)
-        stdout().print(f"Wrote {ref} as {fmt} to {path}")
+        stdout().print(f"Wrote {ref} as {fmt} to {path}", soft_wrap=True, markup=False)

@@ -59,4 +59,5 @@ def predict(
             }
         )
         return
-    stdout().print(f"Scored {result.n_rows:,} rows with {model.source.ref}; wrote {result.output}")
+    done = f"Scored {result.n_rows:,} rows with {model.source.ref}; wrote {result.output}"
+    stdout().print(done, soft_wrap=True, markup=False)  # a long path must stay one line

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
+import uuid
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,7 +76,7 @@ def score_file(
     output.parent.mkdir(parents=True, exist_ok=True)
     n_rows = 0
     with tempfile.TemporaryDirectory(prefix="mlwright-score-") as work:
-        tmp = Path(tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")[1])
+        tmp = output.parent / f".{output.name}.{uuid.uuid4().hex}.tmp"  # created by the writer
         try:
             with _batches(source, Path(work), batch_rows) as batches, _Writer(fmt, tmp) as writer:
                 for i, batch in enumerate(batches):

@@ -77,11 +77,13 @@ def plan(
         r.model_key for r in ws.store.list_runs() if r.id not in gone and r.model_key is not None
     }
     cutoff = datetime.now(UTC) - timedelta(seconds=min_age_s)
+    # The models of the runs deleted here go whatever their age: nothing is writing them.
+    freed = {r.model_key for r in doomed if r.model_key is not None}
     stored = ws.artifacts.keys()
     artifacts = tuple(
         (key, ws.artifacts.size(key))
         for key in stored
-        if key not in referenced and ws.artifacts.modified(key) <= cutoff
+        if key not in referenced and (key in freed or ws.artifacts.modified(key) <= cutoff)
     )
     return Collectable(runs=tuple(doomed), artifacts=artifacts)
 
