@@ -218,6 +218,24 @@ def test_alias_moves_and_unalias_removes_keeping_the_history(
     assert "removed" in _ok(run_cli("models", "show", "bc:1")).stdout
 
 
+def test_export_onnx_writes_a_graph_that_onnxruntime_scores_like_the_model(
+    run_cli: Callable[..., RunResult], trained: Trained, tmp_path: Path
+) -> None:
+    import onnxruntime as ort
+
+    _register(run_cli, trained.first)
+    path = tmp_path / "bc.onnx"
+    _ok(run_cli("models", "export", "bc:1", "--format", "onnx", "-o", str(path)))
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    columns = json.loads(session.get_modelmeta().custom_metadata_map["columns"])
+    features = breast_cancer().drop(columns=["id", "target"])
+    feeds = {name: features[[col]].to_numpy(np.float32) for name, col in columns.items()}
+    labels, proba = session.run(["label", "probabilities"], feeds)
+    model = mlwright.load_model("bc:1", workspace=trained.path)
+    np.testing.assert_allclose(proba, model.predict_proba(features), atol=1e-4)
+    assert list(labels) == list(model.predict(features))
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
