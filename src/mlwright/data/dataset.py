@@ -19,7 +19,7 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
 
 def check_name(name: str, kind: str = "dataset") -> str:
     """Refuse names that would not survive a reference like ``name:3`` or a URL."""
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):
         msg = f"invalid {kind} name {name!r}"
         hint = "use letters, digits, '_', '.' and '-', starting with a letter or digit"
         raise ConfigError(msg, hint=hint)
@@ -32,7 +32,7 @@ def parse_ref(ref: str) -> tuple[str, int | None]:
     check_name(name)
     if not sep:
         return name, None
-    if not version.isdigit() or int(version) < 1:
+    if not re.fullmatch(r"[0-9]+", version) or int(version) < 1:
         msg = f"invalid version {version!r} in {ref!r}"
         raise ConfigError(msg, hint="versions are whole numbers from 1, e.g. churn:2")
     return name, int(version)

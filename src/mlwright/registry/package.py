@@ -125,16 +125,21 @@ def read_package(source: Path | IO[bytes], *, where: str = "") -> tuple[TabularM
     where = where or str(source)
     try:
         with zipfile.ZipFile(source) as zf:
-            files = _verified_files(zf, where)
+            version, manifest, files = _verified_files(zf, where)
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         msg = f"{where} is not a readable model package ({exc})"
         raise PackageError(msg, hint="it is damaged or truncated; export it again") from exc
-    manifest = json.loads(files.pop(MANIFEST))
-    return _READERS[manifest["format_version"]](files, manifest, where)
+    try:
+        return _READERS[version](files, manifest, where)
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        msg = f"{where} has a malformed document ({type(exc).__name__}: {exc})"
+        raise PackageError(msg, hint="the package is damaged; export it again") from exc
 
 
-def _verified_files(zf: zipfile.ZipFile, where: str) -> dict[str, bytes]:
-    """Every file of the package, after checking each against the manifest."""
+def _verified_files(
+    zf: zipfile.ZipFile, where: str
+) -> tuple[int, dict[str, Any], dict[str, bytes]]:
+    """The format version, the manifest and every other file, each checked against it."""
     names = set(zf.namelist())
     if MANIFEST not in names:
         msg = f"{where} has no {MANIFEST}: it is not an mlwright model package"
@@ -142,10 +147,14 @@ def _verified_files(zf: zipfile.ZipFile, where: str) -> dict[str, bytes]:
     try:
         manifest = json.loads(zf.read(MANIFEST))
         listed = manifest["files"]
-        version = int(manifest["format_version"])
-        if manifest.get("format") != FORMAT:
-            raise ValueError(manifest.get("format"))
-    except (ValueError, KeyError, TypeError) as exc:
+        version = manifest["format_version"]
+        if manifest.get("format") != FORMAT or not isinstance(version, int):
+            problem = f"format {manifest.get('format')!r} version {version!r}"
+            raise ValueError(problem)
+        if not isinstance(listed, dict) or not all(_is_entry(e) for e in listed.values()):
+            problem = "its file list is not a map of sha256 and size"
+            raise ValueError(problem)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         msg = f"{where} has an unreadable {MANIFEST} ({exc})"
         raise PackageError(msg, hint="the package is damaged; export it again") from exc
     if version not in _READERS:
@@ -159,14 +168,25 @@ def _verified_files(zf: zipfile.ZipFile, where: str) -> dict[str, bytes]:
         what = f"files not in its manifest: {unlisted}" if unlisted else f"missing {missing}"
         msg = f"{where} has {what}"
         raise PackageError(msg, hint="the package was altered; use the original")
-    files = {MANIFEST: zf.read(MANIFEST)}
+    files = {}
     for name, expected in listed.items():
-        data = zf.read(name)
-        if len(data) != expected["size"] or hashlib.sha256(data).hexdigest() != expected["sha256"]:
+        # The size is checked before decompressing, so a zip bomb is never inflated.
+        same_size = zf.getinfo(name).file_size == expected["size"]
+        data = zf.read(name) if same_size else b""
+        if not same_size or hashlib.sha256(data).hexdigest() != expected["sha256"]:
             msg = f"{where}: {name} does not match the sha256 in its manifest"
             raise PackageError(msg, hint="the package was altered or damaged; use the original")
         files[name] = data
-    return files
+    return version, manifest, files
+
+
+def _is_entry(entry: Any) -> bool:
+    """Whether a manifest entry is ``{"sha256": str, "size": int}``."""
+    return (
+        isinstance(entry, dict)
+        and isinstance(entry.get("sha256"), str)
+        and isinstance(entry.get("size"), int)
+    )
 
 
 def _read_v1(

@@ -27,7 +27,7 @@ class ModelRef:
 
 def check_alias(alias: str) -> str:
     """Refuse aliases that could be mistaken for versions or break a reference."""
-    if not _ALIAS.match(alias):
+    if not _ALIAS.fullmatch(alias):
         msg = f"invalid alias {alias!r}"
         hint = "start with a letter; then letters, digits, '_' or '-' (e.g. production)"
         raise ConfigError(msg, hint=hint)
@@ -44,7 +44,7 @@ def parse_model_ref(ref: str) -> ModelRef:
     check_name(name, "model")
     if not sep:
         return ModelRef(name)
-    if not version.isdigit() or int(version) < 1:
+    if not re.fullmatch(r"[0-9]+", version) or int(version) < 1:
         msg = f"invalid version {version!r} in {ref!r}"
         raise ConfigError(msg, hint="use NAME, NAME:VERSION (e.g. churn:2) or NAME@ALIAS")
     return ModelRef(name, version=int(version))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 
 from mlwright.core.errors import ConfigError, ModelNotFoundError
 from mlwright.track.sql.rows import AliasEventRow, ModelAliasRow, ModelNameRow, ModelVersionRow
@@ -104,9 +104,9 @@ class SqlModelStore:
 
         def work(session: Session) -> AliasEvent:
             exists = session.scalar(
-                select(ModelVersionRow.id).where(
-                    ModelVersionRow.name == name, ModelVersionRow.version == version
-                )
+                select(ModelVersionRow.id)
+                .where(ModelVersionRow.name == name, ModelVersionRow.version == version)
+                .with_for_update()
             )
             if version is not None and exists is None:
                 raise self._not_found(session, name, f"{name}:{version}")
@@ -144,30 +144,32 @@ class SqlModelStore:
     def delete_model_version(
         self, name: str, version: int | None = None
     ) -> list[ModelVersionRecord]:
-        """Delete one version, or every version of ``name``; an alias on it must be moved first."""
-        doomed = (
-            self.list_model_versions(name)
-            if version is None
-            else [self.get_model_version(name, version)]
-        )
-        if not doomed:
-            self.get_model_version(name)  # raises the not-found error with the known names
-        pinned = [f"{r.name}@{a} -> {r.version}" for r in doomed for a in r.aliases]
-        if pinned:
-            msg = f"cannot delete a version an alias points to: {', '.join(pinned)}"
-            hint = "move or remove the alias first: mlwright models alias NAME VERSION ALIAS"
-            raise ConfigError(msg, hint=hint)
-        numbers = [r.version for r in doomed]
+        """Delete one version, or every version of ``name``; an alias on it must move first.
 
-        def work(session: Session) -> None:
-            session.execute(
-                delete(ModelVersionRow).where(
-                    ModelVersionRow.name == name, ModelVersionRow.version.in_(numbers)
-                )
-            )
+        The versions are locked before their aliases are checked, and ``set_alias`` locks
+        the version it points to, so an alias can never be left on a deleted version.
+        """
 
-        self._write(work, what=f"deleting model {name!r}")
-        return doomed
+        def work(session: Session) -> list[ModelVersionRecord]:
+            query = select(ModelVersionRow).where(ModelVersionRow.name == name)
+            if version is not None:
+                query = query.where(ModelVersionRow.version == version)
+            rows = list(session.scalars(query.order_by(ModelVersionRow.version).with_for_update()))
+            if not rows:
+                ref = name if version is None else f"{name}:{version}"
+                raise self._not_found(session, name, ref)
+            aliases = self._aliases_of(session, name)
+            doomed = [r.to_entity(aliases.get(r.version, ())) for r in rows]
+            pinned = [f"{r.name}@{a} -> {r.version}" for r in doomed for a in r.aliases]
+            if pinned:
+                msg = f"cannot delete a version an alias points to: {', '.join(pinned)}"
+                hint = "move or remove the alias first: mlwright models alias NAME VERSION ALIAS"
+                raise ConfigError(msg, hint=hint)
+            for row in rows:
+                session.delete(row)
+            return doomed
+
+        return self._write(work, what=f"deleting model {name!r}")
 
     @staticmethod
     def _aliases_of(session: Session, name: str) -> dict[int, tuple[str, ...]]:
