@@ -52,6 +52,9 @@ def attach_boosters(model: TabularModel, texts: list[str]) -> None:
         raise PackageError(msg, hint="the package is damaged; register the run again")
     if not estimators:
         return
+    from mlwright.learn.threads import prefer_passive_waiting
+
+    prefer_passive_waiting()  # before LightGBM starts its OpenMP threads
     import lightgbm as lgb
 
     for est, text in zip(estimators, texts, strict=True):

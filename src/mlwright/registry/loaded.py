@@ -36,6 +36,7 @@ class LoadedModel:
     _estimator_type: str
 
     def __init__(self, model: TabularModel, info: PackageInfo, source: ModelSource) -> None:
+        _predict_on_every_core(model)
         self.model = model
         self.info = info
         self.source = source
@@ -102,3 +103,18 @@ class LoadedModel:
         if self._estimator_type == "classifier":
             return float(accuracy_score(y, predicted))
         return float(r2_score(y, predicted))
+
+
+def _predict_on_every_core(model: TabularModel) -> None:
+    """Let the estimators predict with one thread per core of this machine.
+
+    A fit records the threads it had (one for a small table, or the cores that the training
+    machine had free), and the estimators would keep using that many to predict.
+    """
+    import os
+
+    cores = os.cpu_count() or 1
+    for pipeline in model.pipelines:
+        estimator = pipeline.steps[-1][1] if hasattr(pipeline, "steps") else pipeline
+        if "n_jobs" in estimator.get_params(deep=False):
+            estimator.set_params(n_jobs=cores)
