@@ -75,6 +75,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from dataclasses import asdict, dataclass, field
@@ -92,9 +93,11 @@ import mlwright
 from ingest import (
     CONTENTION_WARN_CORES,
     MB,
+    POLL_SECONDS,
     _busy_seconds,
     _clean_env,
     _mlwright_exe,
+    _tree_rss,
     wait_for_quiet,
 )
 from mlwright.serve.batch import score_file
@@ -182,7 +185,7 @@ class Timing:
     # User + system seconds of this process (all its threads) or of the child: it depends far
     # less on other load than wall time does.
     cpu_s: float
-    maxrss_mb: float | None = None  # a child's peak resident memory
+    peak_mb: float | None = None  # a child's peak resident memory, sampled
 
 
 # --- the data and the model -----------------------------------------------------------------
@@ -382,9 +385,28 @@ def run_child(command: list[str], cwd: Path) -> tuple[Timing, str]:
         before = _busy_seconds()
         start = time.perf_counter()
         child = subprocess.Popen(command, cwd=cwd, env=_clean_env(), stdout=out, stderr=err)
+        # The child's ru_maxrss would count this big process's memory, copied at fork time,
+        # so its peak is sampled instead.
+        peak = 0
+        done = threading.Event()
+
+        def poll() -> None:
+            nonlocal peak
+            try:
+                proc = psutil.Process(child.pid)
+            except psutil.Error:
+                return
+            while not done.is_set():
+                peak = max(peak, _tree_rss(proc))
+                done.wait(POLL_SECONDS)
+
+        poller = threading.Thread(target=poll, daemon=True)
+        poller.start()
         # wait4, unlike Popen.wait, hands back the child's own resource usage.
         _, status, usage = os.wait4(child.pid, 0)
         wall = time.perf_counter() - start
+        done.set()
+        poller.join()
         cpu = usage.ru_utime + usage.ru_stime
         others = max(_busy_seconds() - before - cpu, 0.0)
         child.returncode = os.waitstatus_to_exitcode(status)
@@ -394,8 +416,7 @@ def run_child(command: list[str], cwd: Path) -> tuple[Timing, str]:
     if child.returncode != 0:
         msg = f"{' '.join(command)} exited {child.returncode}:\n{stderr[-4000:]}"
         raise RuntimeError(msg)
-    # ru_maxrss is in kilobytes on Linux.
-    return Timing(wall, others / wall, cpu, usage.ru_maxrss * 1024 / MB), stdout
+    return Timing(wall, others / wall, cpu, peak / MB), stdout
 
 
 def cli_predict(workspace: Path, source: Path, output: Path) -> Timing:
@@ -719,7 +740,7 @@ def _contention(report: Report) -> str:
 
 
 def _log_timing(label: str, timing: Timing) -> None:
-    peak = "" if timing.maxrss_mb is None else f", {timing.maxrss_mb:,.0f} MB peak"
+    peak = "" if timing.peak_mb is None else f", {timing.peak_mb:,.0f} MB peak"
     _log(
         f"  {label}: {timing.wall_s:.3f} s, {timing.cpu_s:.2f} CPU s{peak}, "
         f"other load {timing.other_cores:.2f} cores"
