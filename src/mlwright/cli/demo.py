@@ -41,7 +41,11 @@ def demo(
     from mlwright.serve.batch import score_file
 
     console = stdout()
-    say = console.print if not as_json else (lambda *_: None)
+
+    def say(text: str) -> None:
+        if not as_json:
+            console.print(text)
+
     with workspace_from(ctx) as ws:
         folder = ws.path / "demo"
         csv_path = write_demo_csv(folder)

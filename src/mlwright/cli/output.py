@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from enum import IntEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from mlwright.core.errors import MlwrightError
 
@@ -85,11 +85,18 @@ def print_warnings() -> None:
 
     original = warnings.showwarning
 
-    def show(message: Any, category: Any, filename: str, lineno: int, *rest: Any) -> None:
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
         if issubclass(category, MlwrightWarning):
             stderr().print(f"[yellow]warning:[/] {escape(str(message))}", soft_wrap=True)
         else:
-            original(message, category, filename, lineno, *rest)
+            original(message, category, filename, lineno, file, line)
 
     warnings.showwarning = show
 

@@ -61,7 +61,8 @@ class SqlModelStore:
             session.flush()
             return row.to_entity()
 
-        return self._write(work, what=f"registering model {new.name!r}")
+        record: ModelVersionRecord = self._write(work, what=f"registering model {new.name!r}")
+        return record
 
     def get_model_version(
         self, name: str, version: int | None = None, *, alias: str | None = None
@@ -133,7 +134,8 @@ class SqlModelStore:
             session.flush()
             return event.to_entity()
 
-        return self._write(work, what=f"moving alias {alias!r} of model {name!r}")
+        event: AliasEvent = self._write(work, what=f"moving alias {alias!r} of model {name!r}")
+        return event
 
     def alias_history(self, name: str) -> list[AliasEvent]:
         """Every move of every alias of ``name``, oldest first."""
@@ -169,7 +171,8 @@ class SqlModelStore:
                 session.delete(row)
             return doomed
 
-        return self._write(work, what=f"deleting model {name!r}")
+        doomed: list[ModelVersionRecord] = self._write(work, what=f"deleting model {name!r}")
+        return doomed
 
     @staticmethod
     def _aliases_of(session: Session, name: str) -> dict[int, tuple[str, ...]]:
