@@ -173,7 +173,11 @@ def _transcode(path: Path, dialect: CsvDialect, dest: Path) -> Path:
 def _copy(con: Any, relation: str, dest: Path, source: Source) -> None:
     import duckdb
 
-    statement = "COPY (SELECT * FROM {}) TO {} (FORMAT parquet, COMPRESSION zstd)"
+    # Parquet format version 2 (v2 data pages, delta encodings) writes about a tenth faster
+    # than version 1 and reads faster too; pyarrow, Polars, Spark 3 and DuckDB all read it.
+    statement = (
+        "COPY (SELECT * FROM {}) TO {} (FORMAT parquet, COMPRESSION zstd, PARQUET_VERSION V2)"
+    )
     try:
         con.execute(statement.format(relation, literal(str(dest))))
     except duckdb.ConversionException:

@@ -3,9 +3,9 @@
 The first pass computes every column's counts, extremes and moments, and the content
 fingerprint, exactly, in one scan. Quantiles, histogram shares and the shape of strings
 (length, words, share of numbers) come from a deterministic sample of about
-``SAMPLE_ROWS`` rows (every k-th row; all rows of a smaller table), which is what keeps
-profiling a large table cheap. Exact distinct counts and top values read only the columns
-they need, mostly in one more scan.
+``SAMPLE_ROWS`` rows (every k-th row of evenly spaced row groups; all rows of a smaller
+table), which is what keeps profiling a large table cheap. Exact distinct counts and top
+values read only the columns they need, mostly in one more scan.
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ HISTOGRAM_DISTINCT_MAX = 10_000
 # Integer columns spanning at most this many values are counted with a bitmap (1 byte each).
 BITMAP_MAX_SPAN = 1 << 26
 SAMPLE_TABLE = "profile_sample"
+# A file of more row groups is sampled in about this many evenly spaced ones.
+SAMPLE_GROUPS = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,20 +152,43 @@ def scan_stats(con: Any, parquet: str, columns: tuple[tuple[str, str], ...]) -> 
 
 
 def take_sample(con: Any, parquet: str, names: list[str], stride: int) -> str:
-    """A relation holding every ``stride``-th row of the table: the table itself at stride 1.
+    """A relation holding about one row in ``stride``: the table itself at stride 1.
 
-    Reading a sample from Parquet decompresses every row of the file, so the sample is read
-    once into a temporary table of the connection, which every sampled pass then reuses.
+    Reading a sample from Parquet decompresses every row group it touches, so a file of
+    more than ``SAMPLE_GROUPS`` row groups is sampled in evenly spaced row groups only (every
+    k-th row of each), which reads a fraction of the file; rows of a smaller file are
+    taken every ``stride``-th. The sample is read once into a temporary table of the
+    connection, which every sampled pass then reuses.
     """
     if stride == 1:
         return f"read_parquet({parquet})"
+    where = f"file_row_number % {stride} = 0"
+    groups = _row_group_ranges(con, parquet)
+    if len(groups) > SAMPLE_GROUPS:
+        picked = groups[:: len(groups) // SAMPLE_GROUPS]
+        rows = sum(end - start for start, end in picked)
+        within = max(1, -(-rows // SAMPLE_ROWS))
+        ranges = " OR ".join(f"file_row_number BETWEEN {a} AND {b - 1}" for a, b in picked)
+        where = f"({ranges}) AND file_row_number % {within} = 0"
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {SAMPLE_TABLE} AS "
         f"SELECT {', '.join(ident(n) for n in names)} "
-        f"FROM read_parquet({parquet}, file_row_number = true) "
-        f"WHERE file_row_number % {stride} = 0"
+        f"FROM read_parquet({parquet}, file_row_number = true) WHERE {where}"
     )
     return SAMPLE_TABLE
+
+
+def _row_group_ranges(con: Any, parquet: str) -> list[tuple[int, int]]:
+    """The ``[first row, end)`` of each row group of the file, from its footer."""
+    sizes = con.execute(
+        f"SELECT row_group_id, any_value(row_group_num_rows) FROM parquet_metadata({parquet}) "
+        "GROUP BY row_group_id ORDER BY row_group_id"
+    ).fetchall()
+    ranges, start = [], 0
+    for _, n in sizes:
+        ranges.append((start, start + int(n)))
+        start += int(n)
+    return ranges
 
 
 def _fetch_row(con: Any, query: str) -> dict[str, Any]:
