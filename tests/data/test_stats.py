@@ -82,3 +82,20 @@ def test_a_sampled_profile_says_so(sampled: int, tmp_path: Path) -> None:
     profile = analyze_source(frame, tmp_path).profile
     assert profile.sample_stride == 20
     assert type(profile).from_dict(profile.to_dict()).sample_stride == 20
+
+
+@given(
+    offset=st.sampled_from([0.0, -1e6, 1e9, 1.7e9]),
+    scale=st.sampled_from([1e-3, 1.0, 1e4]),
+    seed=st.integers(min_value=0, max_value=1000),
+)
+@settings(derandomize=True, max_examples=20, deadline=None)
+def test_moments_from_shifted_sums_match_numpy(offset: float, scale: float, seed: int) -> None:
+    """Far from zero and tightly spread (epoch seconds, large ids), no precision is lost."""
+    rng = np.random.default_rng(seed)
+    values = offset + scale * rng.standard_normal(500)
+    shift = float(np.median(values[::7]))  # as the sample's median would be
+    d = values - shift
+    mean, std = stats._moments(len(values), d.sum(), (d * d).sum(), shift)
+    assert mean == pytest.approx(values.mean(), rel=1e-12, abs=scale * 1e-9)
+    assert std == pytest.approx(values.std(ddof=1), rel=1e-6)

@@ -91,18 +91,25 @@ def sample_stride(n_rows: int) -> int:
     return max(1, -(-n_rows // SAMPLE_ROWS))
 
 
-def _exact_aggregates(i: int, name: str, dtype: str) -> list[str]:
+def _exact_aggregates(i: int, name: str, dtype: str, shift: float | None) -> list[str]:
+    """Counts, extremes and moments of a column; its distinct count unless it is boolean.
+
+    With a ``shift`` near the mean (the sample's median), the moments are two sums of the
+    shifted values, which DuckDB computes faster than ``avg`` and ``stddev_samp`` and which
+    lose no precision to cancellation; without one, those two aggregates.
+    """
     q = ident(name)
-    parts = [f"count({q}) AS c{i}_n", f"approx_count_distinct({q}) AS c{i}_d"]
+    parts = [f"count({q}) AS c{i}_n"]
+    if dtype.upper() != "BOOLEAN":  # two values at most: the extremes say how many
+        parts.append(f"approx_count_distinct({q}) AS c{i}_d")
     v = value_expr(name, dtype)
     if v is not None:
-        parts += [
-            f"count({v}) AS c{i}_nv",
-            f"min({v}) AS c{i}_min",
-            f"max({v}) AS c{i}_max",
-            f"avg({v}) AS c{i}_mean",
-            f"stddev_samp({v}) AS c{i}_std",
-        ]
+        parts += [f"count({v}) AS c{i}_nv", f"min({v}) AS c{i}_min", f"max({v}) AS c{i}_max"]
+        if shift is None:
+            parts += [f"avg({v}) AS c{i}_mean", f"stddev_samp({v}) AS c{i}_std"]
+        else:
+            d = f"({v} - {shift!r})"
+            parts += [f"sum({d}) AS c{i}_s1", f"sum({d} * {d}) AS c{i}_s2"]
     return parts
 
 
@@ -133,19 +140,27 @@ def scan_stats(con: Any, parquet: str, columns: tuple[tuple[str, str], ...]) -> 
     n_rows = int(con.execute(f"SELECT count(*) FROM read_parquet({parquet})").fetchone()[0])
     stride = sample_stride(n_rows)
     row = ", ".join(["file_row_number", *(ident(n) for n, _ in columns)])
-    exact = [f"sum(hash({row})::HUGEINT)::VARCHAR AS content_hash"]
-    sampled = []
-    for i, (name, dtype) in enumerate(columns):
-        exact += _exact_aggregates(i, name, dtype)
-        sampled += _sampled_aggregates(i, name, dtype)
+    content_hash = f"sum(hash({row})::HUGEINT)::VARCHAR AS content_hash"
+    sampled = [
+        a for i, (name, dtype) in enumerate(columns) for a in _sampled_aggregates(i, name, dtype)
+    ]
     sample = take_sample(con, parquet, [name for name, _ in columns], stride)
     if stride == 1:
-        values = _fetch_row(con, f"SELECT {', '.join(exact + sampled)} FROM {relation}")
+        exact = [a for i, (n, t) in enumerate(columns) for a in _exact_aggregates(i, n, t, None)]
+        query = ", ".join([content_hash, *exact, *sampled])
+        values = _fetch_row(con, f"SELECT {query} FROM {relation}")
+        shifts: dict[int, float] = {}
     else:
-        values = _fetch_row(con, f"SELECT {', '.join(exact)} FROM {relation}")
-        if sampled:
-            values |= _fetch_row(con, f"SELECT {', '.join(sampled)} FROM {sample}")
-    stats = tuple(_column_stats(i, name, dtype, values) for i, (name, dtype) in enumerate(columns))
+        values = _fetch_row(con, f"SELECT {', '.join(sampled)} FROM {sample}") if sampled else {}
+        shifts = _shifts(values, len(columns))
+        exact = [
+            a for i, (n, t) in enumerate(columns) for a in _exact_aggregates(i, n, t, shifts.get(i))
+        ]
+        values |= _fetch_row(con, f"SELECT {', '.join([content_hash, *exact])} FROM {relation}")
+    stats = tuple(
+        _column_stats(i, name, dtype, values, shifts.get(i))
+        for i, (name, dtype) in enumerate(columns)
+    )
     payload = json.dumps([list(columns), n_rows, values["content_hash"]])
     fingerprint = hashlib.sha256(payload.encode()).hexdigest()
     return TableStats(n_rows, stats, fingerprint, stride=stride, sample=sample)
@@ -191,31 +206,66 @@ def _row_group_ranges(con: Any, parquet: str) -> list[tuple[int, int]]:
     return ranges
 
 
+def _shifts(sampled: dict[str, Any], n_columns: int) -> dict[int, float]:
+    """Each numeric column's sample median: the shift that keeps its sums of squares exact."""
+    middle = QUANTILES.index(0.5)
+    shifts = {}
+    for i in range(n_columns):
+        quantiles = sampled.get(f"c{i}_q")
+        median = quantiles[middle] if quantiles else None
+        if median is not None and math.isfinite(median):
+            shifts[i] = float(median)
+    return shifts
+
+
 def _fetch_row(con: Any, query: str) -> dict[str, Any]:
     cursor = con.execute(query)
     return dict(zip([d[0] for d in cursor.description], cursor.fetchone(), strict=True))
 
 
-def _column_stats(i: int, name: str, dtype: str, values: dict[str, Any]) -> ColumnStats:
+def _column_stats(
+    i: int, name: str, dtype: str, values: dict[str, Any], shift: float | None
+) -> ColumnStats:
     def get(key: str) -> Any:
         return values.get(f"c{i}_{key}")
 
     quantiles = get("q")
+    low, high = _float(get("min")), _float(get("max"))
+    n_values = None if get("nv") is None else int(get("nv"))
+    mean, std = _float(get("mean")), _float(get("std"))
+    if shift is not None and n_values:
+        mean, std = _moments(n_values, get("s1"), get("s2"), shift)
+    if dtype.upper() == "BOOLEAN":
+        n_distinct = 0 if not n_values else 1 if low == high else 2
+    else:
+        n_distinct = int(get("d"))
     return ColumnStats(
         name=name,
         dtype=dtype,
         n_present=int(get("n")),
-        n_distinct=int(get("d")),
-        n_finite=None if get("nv") is None else int(get("nv")),
-        min=_float(get("min")),
-        max=_float(get("max")),
-        mean=_float(get("mean")),
-        std=_float(get("std")),
+        n_distinct=n_distinct,
+        n_finite=n_values,
+        min=low,
+        max=high,
+        mean=mean,
+        std=std,
         quantiles=tuple(float(x) for x in quantiles) if quantiles else None,
         mean_length=_float(get("len")),
         mean_spaces=_float(get("spaces")),
         number_share=_float(get("num")),
     )
+
+
+def _moments(n: int, s1: Any, s2: Any, shift: float) -> tuple[float | None, float | None]:
+    """Mean and sample standard deviation from the sums of ``v - shift`` and its square."""
+    total, squares = _float(s1), _float(s2)
+    if total is None or squares is None:
+        return None, None
+    mean = _float(shift + total / n)
+    if n < 2:
+        return mean, None
+    variance = (squares - total * total / n) / (n - 1)
+    return mean, math.sqrt(max(variance, 0.0))
 
 
 def _float(value: Any) -> float | None:
