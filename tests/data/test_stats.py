@@ -99,3 +99,25 @@ def test_moments_from_shifted_sums_match_numpy(offset: float, scale: float, seed
     mean, std = stats._moments(len(values), d.sum(), (d * d).sum(), shift)
     assert mean == pytest.approx(values.mean(), rel=1e-12, abs=scale * 1e-9)
     assert std == pytest.approx(values.std(ddof=1), rel=1e-6)
+
+
+def test_a_file_of_many_row_groups_is_sampled_in_evenly_spaced_ones(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """20 row groups of 2,048 rows: every 41st row of every other row group, about 500."""
+    import duckdb
+
+    monkeypatch.setattr(stats, "SAMPLE_ROWS", 500)
+    path = tmp_path / "many_groups.parquet"
+    con = duckdb.connect()
+    con.execute(
+        f"COPY (SELECT range AS k FROM range({20 * 2048})) TO '{path}' "
+        "(FORMAT parquet, ROW_GROUP_SIZE 2048)"
+    )
+    stride = stats.sample_stride(20 * 2048)
+    relation = stats.take_sample(con, f"'{path}'", ["k"], stride)
+    rows = [k for (k,) in con.execute(f"SELECT k FROM {relation} ORDER BY k").fetchall()]
+    assert 480 <= len(rows) <= 520
+    groups = sorted({k // 2048 for k in rows})
+    assert groups == list(range(0, 20, 2)), "ten groups spread over the whole file"
+    assert all(k % 41 == 0 for k in rows)
