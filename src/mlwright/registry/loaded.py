@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -36,14 +37,26 @@ class LoadedModel:
     _estimator_type: str
 
     def __init__(self, model: TabularModel, info: PackageInfo, source: ModelSource) -> None:
-        _predict_on_every_core(model)
         self.model = model
+        self.set_threads(os.cpu_count() or 1)
         self.info = info
         self.source = source
         self._estimator_type = "regressor" if model.classes is None else "classifier"
 
     def __repr__(self) -> str:
         return f"LoadedModel({self.source.ref!r}, task={self.info.task_type!r})"
+
+    def set_threads(self, n: int) -> None:
+        """Let the estimators predict with ``n`` threads each.
+
+        A fit records the threads it had (one for a small table, or the cores the training
+        machine had free); a loaded model uses every core of its machine by default, and a
+        server worker uses one, so that workers do not compete for cores.
+        """
+        for pipeline in self.model.pipelines:
+            estimator = pipeline.steps[-1][1] if hasattr(pipeline, "steps") else pipeline
+            if "n_jobs" in estimator.get_params(deep=False):
+                estimator.set_params(n_jobs=n)
 
     def __sklearn_is_fitted__(self) -> bool:
         return True
@@ -104,17 +117,3 @@ class LoadedModel:
             return float(accuracy_score(y, predicted))
         return float(r2_score(y, predicted))
 
-
-def _predict_on_every_core(model: TabularModel) -> None:
-    """Let the estimators predict with one thread per core of this machine.
-
-    A fit records the threads it had (one for a small table, or the cores that the training
-    machine had free), and the estimators would keep using that many to predict.
-    """
-    import os
-
-    cores = os.cpu_count() or 1
-    for pipeline in model.pipelines:
-        estimator = pipeline.steps[-1][1] if hasattr(pipeline, "steps") else pipeline
-        if "n_jobs" in estimator.get_params(deep=False):
-            estimator.set_params(n_jobs=cores)

@@ -22,6 +22,7 @@ from mlwright.core.errors import ConfigError, MlwrightWarning, SchemaError
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
 
+    import numpy as np
     import pyarrow as pa
 
     from mlwright.registry.loaded import LoadedModel
@@ -109,24 +110,34 @@ def score_frame(
     warn_extra: bool = True,
 ) -> pa.Table:
     """Predictions for the rows of ``frame`` as an Arrow table, after the ``keep`` columns."""
-    import numpy as np
     import pyarrow as pa
-
-    from mlwright.learn.metrics import predicted_codes
 
     prepared = model.prepare(frame, first_row=first_row, warn_extra=warn_extra)
     columns: dict[str, Any] = {name: pa.array(frame[name]) for name in keep}
+    predictions, proba = score_prepared(model, prepared)
+    columns[PREDICTION] = pa.array(predictions)
+    if proba is not None:
+        for j, label in enumerate(model.model.classes or []):
+            columns[f"proba_{label}"] = pa.array(proba[:, j])
+    return pa.table(columns)
+
+
+def score_prepared(model: LoadedModel, prepared: Any) -> tuple[list[Any], np.ndarray | None]:
+    """Predictions of checked input (see ``LoadedModel.prepare``), and class probabilities.
+
+    The probabilities are computed once and the labels derived from them with the model's
+    threshold, rather than running the pipelines twice.
+    """
+    import numpy as np
+
+    from mlwright.learn.metrics import predicted_codes
+
     inner = model.model
     if inner.classes is None:
-        columns[PREDICTION] = pa.array(inner.predict(prepared))
-        return pa.table(columns)
+        return inner.predict(prepared).tolist(), None
     proba = inner.predict_proba(prepared)
     classes = np.asarray(inner.classes, dtype=object)
-    labels = classes[predicted_codes(proba, inner.threshold)]
-    columns[PREDICTION] = pa.array(labels.tolist())
-    for j, label in enumerate(inner.classes):
-        columns[f"proba_{label}"] = pa.array(proba[:, j])
-    return pa.table(columns)
+    return classes[predicted_codes(proba, inner.threshold)].tolist(), proba
 
 
 def _check_keep(keep: Sequence[str], columns: Any, model: LoadedModel) -> None:

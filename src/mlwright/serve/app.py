@@ -1,0 +1,295 @@
+"""The model server: a FastAPI app around one loaded model.
+
+``create_app(model)`` returns the ASGI app; ``mlwright serve`` runs it with uvicorn.
+Every answer that is not a success has one shape, ``{"error": {"code", "message",
+"details"}}``, never with a stack trace, a token or the submitted data in it. Bad input is
+a 4xx naming the field; only a fault of the server itself is a 5xx.
+
+Safety and load: bodies over ``max_bytes`` are refused (413) before they are parsed;
+bearer tokens are compared in constant time; requests queue for the model in a bounded
+queue (full: 503 with ``Retry-After``) and wait at most ``request_timeout_s`` (504).
+"""
+
+# No `from __future__ import annotations` here: FastAPI reads the request model, which is
+# built at run time from the model's columns, from the endpoint's real annotation.
+
+import asyncio
+import hmac
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from mlwright.core.errors import MlwrightError
+from mlwright.registry.loaded import LoadedModel
+from mlwright.serve.batcher import Batcher, Overloaded
+from mlwright.serve.bodylimit import BodyLimit
+from mlwright.serve.metrics import ServerMetrics
+
+ASGIApp = Any
+
+
+@dataclass(frozen=True, slots=True)
+class ServeConfig:
+    """Limits and security of a server."""
+
+    token: str | None = None
+    max_rows: int = 10_000
+    max_bytes: int = 16 * 1024 * 1024
+    max_queue: int = 256
+    max_batch_rows: int = 4096
+    request_timeout_s: float = 30.0
+    retry_after_s: int = 1
+
+
+def create_app(
+    model: LoadedModel,
+    config: ServeConfig = ServeConfig(),
+    *,
+    prediction_log: Any = None,
+    feedback_log: Any = None,
+) -> ASGIApp:
+    """The ASGI app serving ``model``.
+
+    Parameters
+    ----------
+    model
+        A loaded model (``mlwright.load_model``).
+    config
+        Limits, token and timeouts.
+    prediction_log, feedback_log
+        Where scored rows and feedback go (``mlwright.serve.predlog``); None keeps no log.
+    """
+    from fastapi import Depends, FastAPI, Request
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse, Response
+    from starlette.exceptions import HTTPException
+
+    from mlwright.serve.batch import score_prepared
+    from mlwright.serve.requests import FeedbackRequest, PredictResponse, request_models
+
+    metrics = ServerMetrics(model.model.classes)
+    batcher = Batcher(
+        lambda frame: score_prepared(model, frame),
+        max_batch_rows=config.max_batch_rows,
+        max_queue=config.max_queue,
+    )
+    predict_request = request_models(model.info.columns, max_rows=config.max_rows)
+    names = [c.name for c in model.info.columns]
+
+    @asynccontextmanager
+    async def lifespan(app: Any) -> Any:
+        app.state.draining = False
+        await batcher.start()
+        if prediction_log is not None:
+            prediction_log.start()
+        if feedback_log is not None:
+            feedback_log.start()
+        try:
+            yield
+        finally:
+            app.state.draining = True
+            await batcher.stop()
+            for log in (prediction_log, feedback_log):
+                if log is not None:
+                    await asyncio.to_thread(log.close)
+
+    app = FastAPI(
+        title=f"mlwright model {model.source.ref}",
+        version=str(model.source.version or ""),
+        description=(
+            f"A {model.info.task_type} model of {model.info.target!r}. "
+            "Send rows to POST /predict; see the request schema for the columns."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.draining = False
+
+    def error(status: int, code: str, message: str, details: Any = None, **headers: str) -> Any:
+        metrics.errors.labels(kind=code).inc()
+        body = {"error": {"code": code, "message": message, "details": details or []}}
+        return JSONResponse(body, status_code=status, headers=headers or None)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Any:
+        problems = exc.errors()
+        if any(p.get("type") == "json_invalid" for p in problems):
+            return error(400, "malformed_json", "the body is not valid JSON")
+        details = [
+            {"field": ".".join(str(part) for part in p.get("loc", ())[1:]), "problem": p["msg"]}
+            for p in problems[:50]
+        ]
+        return error(422, "invalid_input", "the request does not fit the model's input", details)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Any:
+        codes = {401: "unauthorized", 404: "not_found", 405: "method_not_allowed"}
+        headers = dict(exc.headers or {})
+        return error(
+            exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail), **headers
+        )
+
+    @app.exception_handler(Exception)
+    async def internal(request: Request, exc: Exception) -> Any:
+        return error(500, "internal", "the server failed to answer; see its log")
+
+    async def authorised(request: Request) -> None:
+        if config.token is None:
+            return
+        given = request.headers.get("authorization", "")
+        scheme, _, token = given.partition(" ")
+        expected = config.token.encode()
+        if scheme.lower() != "bearer" or not hmac.compare_digest(token.encode(), expected):
+            raise HTTPException(401, "unauthorized", headers={"WWW-Authenticate": "Bearer"})
+
+    guarded = [Depends(authorised)]
+
+    @app.get("/health", summary="The process is alive.")
+    async def health() -> dict[str, str]:
+        return {"status": "alive"}
+
+    @app.get("/ready", summary="The model is loaded and the server takes requests.")
+    async def ready() -> Any:
+        log_ok = prediction_log is None or prediction_log.healthy
+        if app.state.draining or not log_ok:
+            reason = "draining" if app.state.draining else "prediction log failing"
+            return error(503, "not_ready", reason)
+        return {"ready": True, "model": model.source.ref}
+
+    @app.get("/metadata", dependencies=guarded, summary="The model: reference, schema, metrics.")
+    async def metadata() -> dict[str, Any]:
+        info = model.info
+        return {
+            "model": model.source.ref,
+            "name": model.source.name,
+            "version": model.source.version,
+            "run_id": model.source.run_id,
+            "task_type": info.task_type,
+            "target": info.target,
+            "classes": None if info.classes is None else [str(c) for c in info.classes],
+            "columns": [{"name": c.name, "dtype": c.dtype, "role": c.role} for c in info.columns],
+            "metrics": info.metrics,
+        }
+
+    @app.get("/metrics", dependencies=guarded, summary="Prometheus metrics.")
+    async def prometheus() -> Any:
+        return Response(metrics.render(), media_type="text/plain; version=0.0.4")
+
+    async def predict(body: Any) -> Any:
+        import pandas as pd
+
+        started = time.perf_counter()
+        if (body.records is None) == (body.columns is None):
+            return error(422, "invalid_input", "give exactly one of 'records' and 'columns'")
+        if body.records is not None:
+            frame = pd.DataFrame([list(r.__dict__.values()) for r in body.records], columns=names)
+        else:
+            lists = list(body.columns.__dict__.values())
+            if len({len(values) for values in lists}) > 1:
+                return error(422, "invalid_input", "every column must hold as many values")
+            frame = pd.DataFrame(dict(zip(names, lists, strict=True)))
+        if frame.empty:
+            return error(422, "invalid_input", "no rows to score")
+        try:
+            prepared = model.prepare(frame, warn_extra=False)
+            scored = await asyncio.wait_for(batcher.submit(prepared), config.request_timeout_s)
+        except Overloaded:
+            return error(
+                503,
+                "overloaded",
+                "too many requests are waiting; retry shortly",
+                **{"Retry-After": str(config.retry_after_s)},
+            )
+        except TimeoutError:
+            return error(504, "timeout", f"no answer within {config.request_timeout_s:g} s")
+        except MlwrightError as exc:
+            field = exc.fields.get("column")
+            details = [{"field": str(field), "problem": exc.message}] if field else []
+            return error(422, "invalid_input", exc.message, details)
+        ids = [uuid.uuid4().hex for _ in range(len(frame))]
+        metrics.scored(scored.predictions)
+        probabilities = None
+        if scored.probabilities is not None:
+            probabilities = {
+                str(label): scored.probabilities[:, j].tolist()
+                for j, label in enumerate(model.model.classes or [])
+            }
+        warnings: list[list[str]] = [[] for _ in ids]
+        latency_ms = (time.perf_counter() - started) * 1000
+        if prediction_log is not None:
+            await prediction_log.append_async(
+                prediction_rows(
+                    model, frame, ids, scored.predictions, probabilities, warnings, latency_ms
+                )
+            )
+        return PredictResponse(
+            model=model.source.ref,
+            version=model.source.version,
+            prediction_ids=ids,
+            predictions=scored.predictions,
+            probabilities=probabilities,
+            warnings=warnings,
+        )
+
+    predict.__annotations__["body"] = predict_request
+    app.post(
+        "/predict",
+        dependencies=guarded,
+        response_model=PredictResponse,
+        summary="Score rows: 'records' (a list of rows) or 'columns' (a list per column).",
+    )(predict)
+
+    @app.post("/feedback", dependencies=guarded, summary="Outcomes of earlier predictions.")
+    async def feedback(body: FeedbackRequest) -> dict[str, int]:
+        if feedback_log is not None:
+            rows = [
+                {"prediction_id": f.prediction_id, "actual": str(f.actual)} for f in body.feedback
+            ]
+            await feedback_log.append_async(rows)
+        return {"accepted": len(body.feedback)}
+
+    @app.middleware("http")
+    async def count(request: Request, call_next: Callable[[Request], Awaitable[Any]]) -> Any:
+        started = time.perf_counter()
+        response = await call_next(request)
+        endpoint = request.url.path
+        metrics.latency.labels(endpoint=endpoint).observe(time.perf_counter() - started)
+        metrics.requests.labels(endpoint=endpoint, status=str(response.status_code)).inc()
+        return response
+
+    return BodyLimit(app, max_bytes=config.max_bytes)
+
+
+def prediction_rows(
+    model: LoadedModel,
+    frame: Any,
+    ids: list[str],
+    predictions: list[Any],
+    probabilities: dict[str, list[float]] | None,
+    warnings: list[list[str]],
+    latency_ms: float,
+) -> list[dict[str, Any]]:
+    """One prediction-log row per scored row: inputs, outputs, model, latency, id."""
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC)
+    records = frame.to_dict("records")
+    rows = []
+    for i, inputs in enumerate(records):
+        row = {
+            "prediction_id": ids[i],
+            "model_ref": model.source.ref,
+            "model_name": model.source.name,
+            "model_version": model.source.version,
+            "timestamp": now,
+            "latency_ms": latency_ms,
+            "inputs": inputs,
+            "prediction": predictions[i],
+            "warnings": warnings[i],
+        }
+        if probabilities is not None:
+            row["probabilities"] = {label: values[i] for label, values in probabilities.items()}
+        rows.append(row)
+    return rows

@@ -1,0 +1,119 @@
+"""Request and response models generated from a model's input columns.
+
+The OpenAPI document is built from these, so it shows the model's real columns and types.
+Numbers are strict (a string is not silently read as a number), must be finite, and may be
+null (missing: the model imputes it); categories and text are strings; booleans are JSON
+booleans or the words such columns are read from ("yes", "no", "true", ...); dates and times
+are ISO 8601 strings. Every column must be present in every row (null for missing).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictStr,
+    create_model,
+)
+
+from mlwright.data.schema import is_numeric_type, is_temporal_type
+from mlwright.registry.inputs import FALSE_WORDS, TRUE_WORDS
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from mlwright.registry.package import InputColumn
+
+
+def _finite(value: float) -> float:
+    if not math.isfinite(value):
+        msg = "must be a finite number (not NaN or infinity)"
+        raise ValueError(msg)
+    return value
+
+
+FiniteNumber = Annotated[float, Field(strict=True), AfterValidator(_finite)]
+
+
+def _truth(value: Any) -> Any:
+    """A JSON boolean, or one of the words a boolean column was read from ("yes", "no", ...)."""
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+    return value
+
+
+Truth = Annotated[StrictBool, BeforeValidator(_truth)]
+
+
+def column_type(column: InputColumn) -> Any:
+    """The JSON type a column's values take, each nullable."""
+    dtype = column.dtype.upper()
+    if dtype == "BOOLEAN":
+        return Truth | None
+    if is_temporal_type(dtype):
+        return datetime | None
+    if is_numeric_type(dtype):
+        return FiniteNumber | None
+    return StrictStr | None
+
+
+def request_models(columns: Sequence[InputColumn], *, max_rows: int) -> type[BaseModel]:
+    """The ``POST /predict`` body: ``records`` (a list of rows) or ``columns`` (lists)."""
+    # Every column is required in every row, and may be null (missing: the model imputes it).
+    # Fields are named by position and aliased to the column, so that any column name works
+    # (spaces, a leading underscore); the values come out in column order.
+    fields: dict[str, Any] = {
+        f"c{i}": (column_type(c), Field(..., alias=c.name, title=f"{c.name} ({c.role})"))
+        for i, c in enumerate(columns)
+    }
+    config = ConfigDict(extra="ignore")
+    record = create_model("Record", __config__=config, **fields)
+    lists: dict[str, Any] = {
+        key: (list[kind], Field(..., alias=info.alias, max_length=max_rows))  # type: ignore[valid-type]
+        for key, (kind, info) in fields.items()
+    }
+    columnar = create_model("Columns", __config__=config, **lists)
+    return create_model(
+        "PredictRequest",
+        __config__=ConfigDict(extra="forbid"),
+        records=(list[record] | None, Field(default=None, max_length=max_rows)),  # type: ignore[valid-type]
+        columns=(columnar | None, None),
+    )
+
+
+class Feedback(BaseModel):
+    """Ground truth for an earlier prediction."""
+
+    model_config = ConfigDict(extra="forbid")
+    prediction_id: Annotated[str, Field(min_length=1, max_length=64)]
+    actual: StrictStr | StrictBool | FiniteNumber
+
+
+class FeedbackRequest(BaseModel):
+    """``POST /feedback``: outcomes for earlier predictions, by prediction id."""
+
+    model_config = ConfigDict(extra="forbid")
+    feedback: Annotated[list[Feedback], Field(min_length=1, max_length=10_000)]
+
+
+class PredictResponse(BaseModel):
+    """Predictions in input order, with ids to send feedback for."""
+
+    model: str
+    version: int | None
+    prediction_ids: list[str]
+    predictions: list[Any]
+    probabilities: dict[str, list[float]] | None = None
+    warnings: list[list[str]]
