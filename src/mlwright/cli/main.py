@@ -16,6 +16,7 @@ from mlwright.cli.demo import demo
 from mlwright.cli.gc import gc
 from mlwright.cli.ingest import ingest
 from mlwright.cli.predict import predict
+from mlwright.cli.serve import serve
 from mlwright.cli.train import train
 
 app = typer.Typer(
@@ -32,6 +33,7 @@ app.command("train")(train)
 app.add_typer(runs.app, name="runs")
 app.add_typer(models.app, name="models")
 app.command("predict")(predict)
+app.command("serve")(serve)
 app.command("gc")(gc)
 app.command("demo")(demo)
 

@@ -15,8 +15,8 @@ queue (full: 503 with ``Retry-After``) and wait at most ``request_timeout_s`` (5
 
 import asyncio
 import hmac
+import logging
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -29,6 +29,7 @@ from mlwright.serve.bodylimit import BodyLimit
 from mlwright.serve.metrics import ServerMetrics
 
 ASGIApp = Any
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +69,7 @@ def create_app(
     from starlette.exceptions import HTTPException
 
     from mlwright.serve.batch import score_prepared
+    from mlwright.serve.predlog import feedback_table, new_prediction_ids, prediction_table
     from mlwright.serve.requests import FeedbackRequest, PredictResponse, request_models
 
     metrics = ServerMetrics(model.model.classes)
@@ -78,6 +80,7 @@ def create_app(
     )
     predict_request = request_models(model.info.columns, max_rows=config.max_rows)
     names = [c.name for c in model.info.columns]
+    log_name = model.source.name or _package_log_name(model.source.ref)
 
     @asynccontextmanager
     async def lifespan(app: Any) -> Any:
@@ -94,7 +97,10 @@ def create_app(
             await batcher.stop()
             for log in (prediction_log, feedback_log):
                 if log is not None:
-                    await asyncio.to_thread(log.close)
+                    try:
+                        await asyncio.to_thread(log.close)
+                    except MlwrightError:  # already logged by the writer; close the other
+                        logger.exception("closing %r failed", log)
 
     app = FastAPI(
         title=f"mlwright model {model.source.ref}",
@@ -208,7 +214,7 @@ def create_app(
             field = exc.fields.get("column")
             details = [{"field": str(field), "problem": exc.message}] if field else []
             return error(422, "invalid_input", exc.message, details)
-        ids = [uuid.uuid4().hex for _ in range(len(frame))]
+        ids = new_prediction_ids(len(frame))
         metrics.scored(scored.predictions)
         probabilities = None
         if scored.probabilities is not None:
@@ -219,11 +225,18 @@ def create_app(
         warnings: list[list[str]] = [[] for _ in ids]
         latency_ms = (time.perf_counter() - started) * 1000
         if prediction_log is not None:
-            await prediction_log.append_async(
-                prediction_rows(
-                    model, frame, ids, scored.predictions, probabilities, warnings, latency_ms
-                )
+            rows = prediction_table(
+                frame,
+                scored.predictions,
+                prediction_ids=ids,
+                model_name=log_name,
+                model_version=model.source.version,
+                model_ref=model.source.ref,
+                latency_ms=latency_ms,
+                probabilities=probabilities,
+                warnings=warnings,
             )
+            await prediction_log.append_async(rows)
         return PredictResponse(
             model=model.source.ref,
             version=model.source.version,
@@ -244,10 +257,9 @@ def create_app(
     @app.post("/feedback", dependencies=guarded, summary="Outcomes of earlier predictions.")
     async def feedback(body: FeedbackRequest) -> dict[str, int]:
         if feedback_log is not None:
-            rows = [
-                {"prediction_id": f.prediction_id, "actual": str(f.actual)} for f in body.feedback
-            ]
-            await feedback_log.append_async(rows)
+            ids = [f.prediction_id for f in body.feedback]
+            actuals = [f.actual for f in body.feedback]
+            await feedback_log.append_async(feedback_table(ids, actuals, model_name=log_name))
         return {"accepted": len(body.feedback)}
 
     @app.middleware("http")
@@ -262,34 +274,10 @@ def create_app(
     return BodyLimit(app, max_bytes=config.max_bytes)
 
 
-def prediction_rows(
-    model: LoadedModel,
-    frame: Any,
-    ids: list[str],
-    predictions: list[Any],
-    probabilities: dict[str, list[float]] | None,
-    warnings: list[list[str]],
-    latency_ms: float,
-) -> list[dict[str, Any]]:
-    """One prediction-log row per scored row: inputs, outputs, model, latency, id."""
-    from datetime import UTC, datetime
+def _package_log_name(path: str) -> str:
+    """The log name of a model served from a package file: the file's name, made safe."""
+    import re
+    from pathlib import Path
 
-    now = datetime.now(UTC)
-    records = frame.to_dict("records")
-    rows = []
-    for i, inputs in enumerate(records):
-        row = {
-            "prediction_id": ids[i],
-            "model_ref": model.source.ref,
-            "model_name": model.source.name,
-            "model_version": model.source.version,
-            "timestamp": now,
-            "latency_ms": latency_ms,
-            "inputs": inputs,
-            "prediction": predictions[i],
-            "warnings": warnings[i],
-        }
-        if probabilities is not None:
-            row["probabilities"] = {label: values[i] for label, values in probabilities.items()}
-        rows.append(row)
-    return rows
+    stem = Path(path).name.split(".")[0]
+    return re.sub(r"[^A-Za-z0-9_.\-]", "_", stem).lstrip("._-") or "package"
