@@ -32,6 +32,7 @@ def test_demo_runs_the_lifecycle_on_the_attrition_data(tmp_path: Path) -> None:
     assert "cost (fp=1, fn=5): threshold" in result.stdout
     assert "Registered attrition:1 (attrition@production)" in result.stdout
     assert "Scored 1,470 employees" in result.stdout
+    assert "Served 5 requests at http://127.0.0.1:" in result.stdout
     scored = (tmp_path / "ws" / "demo" / "scored.csv").read_text().splitlines()
     assert scored[0] == '"employee_id","prediction","proba_False","proba_True"'
     assert len(scored) == 1 + 1470
@@ -58,3 +59,5 @@ def test_demo_twice_reuses_the_dataset(tmp_path: Path) -> None:
     assert model["aliases"] == ["production"]
     assert model["run_id"] == run["id"]
     assert data["scored"]["rows"] == 1470
+    assert data["served"]["requests"] == 5
+    assert data["served"]["rows"] == 20

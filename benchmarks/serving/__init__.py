@@ -1,0 +1,1 @@
+"""Pieces of the serving benchmark (``benchmarks/serving.py``): peers' venvs, model, load."""
