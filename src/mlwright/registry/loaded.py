@@ -116,4 +116,3 @@ class LoadedModel:
         if self._estimator_type == "classifier":
             return float(accuracy_score(y, predicted))
         return float(r2_score(y, predicted))
-
