@@ -30,7 +30,9 @@ class Numbers(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         import numpy as np
         import pandas as pd
 
-        frame = pd.DataFrame(X).apply(pd.to_numeric, errors="coerce")
+        frame = pd.DataFrame(X)
+        if not all(pd.api.types.is_numeric_dtype(t) for t in frame.dtypes):
+            frame = frame.apply(pd.to_numeric, errors="coerce")
         # A copy: pandas may hand out a read-only view of its own memory.
         values = np.array(frame.to_numpy(dtype=np.float64, na_value=np.nan), copy=True)
         values[~np.isfinite(values)] = np.nan
@@ -59,9 +61,11 @@ class CategoryLabels(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         """Each value as a string; missing values as ``MISSING_CATEGORY``."""
         import pandas as pd
 
-        frame = pd.DataFrame(X)
-        labels = frame.astype(object).where(frame.notna(), MISSING_CATEGORY)
-        result: np.ndarray = labels.astype(str).to_numpy(dtype=object)
+        # In NumPy rather than pandas: the same strings (str() of each value), at a fraction
+        # of the cost on the few rows a server scores at a time.
+        values = pd.DataFrame(X).to_numpy(dtype=object)
+        values[pd.isna(values)] = MISSING_CATEGORY
+        result: np.ndarray = values.astype(str).astype(object)
         return result
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
