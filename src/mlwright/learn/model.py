@@ -52,6 +52,20 @@ class TabularModel(BaseEstimator):  # type: ignore[misc]
             raise AttributeError(msg)
         return np.asarray(self.classes, dtype=object)
 
+    def output(self, X: pd.DataFrame) -> np.ndarray:
+        """Probabilities (classification, columns in ``classes_`` order) or values."""
+        return self._combined(X)
+
+    def labels(self, output: np.ndarray) -> np.ndarray:
+        """Labels from probabilities by the threshold; regression values pass through."""
+        import numpy as np
+
+        if self.classes is None:
+            return output
+        codes = predicted_codes(output, self.threshold)
+        labels: np.ndarray = np.asarray(self.classes, dtype=object)[codes]
+        return labels
+
     def _combined(self, X: pd.DataFrame) -> np.ndarray:
         import warnings
 
@@ -86,11 +100,4 @@ class TabularModel(BaseEstimator):  # type: ignore[misc]
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """Predicted labels (classification) or values (regression)."""
-        import numpy as np
-
-        output = self._combined(X)
-        if self.classes is None:
-            return output
-        codes = predicted_codes(output, self.threshold)
-        labels: np.ndarray = np.asarray(self.classes, dtype=object)[codes]
-        return labels
+        return self.labels(self._combined(X))

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mlwright.registry.inputs import prepare_input
 
+logger = logging.getLogger(__name__)
+# Up to this many rows take the fast path; more are faster through scikit-learn's.
+FAST_PATH_MAX_ROWS = 1024
+# The fast path's first calls are checked against scikit-learn's path.
+FAST_PATH_CHECKS = 20
+
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
+    from mlwright.learn.fastpath import FastPipeline
     from mlwright.learn.model import TabularModel
     from mlwright.registry.package import PackageInfo
 
@@ -37,11 +45,17 @@ class LoadedModel:
     _estimator_type: str
 
     def __init__(self, model: TabularModel, info: PackageInfo, source: ModelSource) -> None:
+        from mlwright.learn.fastpath import compile_pipeline
+
         self.model = model
-        self.set_threads(os.cpu_count() or 1)
         self.info = info
         self.source = source
         self._estimator_type = "regressor" if model.classes is None else "classifier"
+        self.set_threads(os.cpu_count() or 1)
+        compiled = [compile_pipeline(p) for p in model.pipelines]
+        fast = [f for f in compiled if f is not None]
+        self._fast: list[FastPipeline] | None = fast if len(fast) == len(compiled) else None
+        self._checks_left = FAST_PATH_CHECKS
 
     def __repr__(self) -> str:
         return f"LoadedModel({self.source.ref!r}, task={self.info.task_type!r})"
@@ -102,11 +116,56 @@ class LoadedModel:
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted labels or values for each row of ``X``."""
-        return self.model.predict(self.prepare(X))
+        return self.labels(self.output(self.prepare(X)))
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities for each row of ``X`` (classification only)."""
-        return self.model.predict_proba(self.prepare(X))
+        if self.model.classes is None:
+            msg = "predict_proba is for classification; this model predicts amounts"
+            raise AttributeError(msg)
+        return self.output(self.prepare(X))
+
+    def output(self, prepared: pd.DataFrame) -> np.ndarray:
+        """Probabilities (classification) or values (regression) of checked input.
+
+        A few rows go through the fast path (``mlwright.learn.fastpath``) when every
+        pipeline compiled to one; its first calls are checked against scikit-learn's path,
+        and any difference turns it off for good.
+        """
+        if self._fast is None or len(prepared) > FAST_PATH_MAX_ROWS:
+            return self.model.output(prepared)
+        fast = self._fast_output(prepared)
+        if self._checks_left > 0:
+            import numpy as np
+
+            self._checks_left -= 1
+            slow = self.model.output(prepared)
+            if not np.allclose(fast, slow, rtol=1e-7, atol=1e-10):
+                logger.warning("the fast path of %s differs; turned off", self.source.ref)
+                self._fast = None
+                return slow
+        return fast
+
+    def _fast_output(self, prepared: pd.DataFrame) -> np.ndarray:
+        import numpy as np
+
+        from mlwright.learn.evaluate import predict_output
+        from mlwright.learn.fastpath import column_arrays
+        from mlwright.learn.task import TaskType
+
+        task_type = TaskType(self.model.task_type)
+        n_classes = len(self.model.classes or [])
+        assert self._fast is not None
+        columns = column_arrays(prepared)
+        outputs = [
+            predict_output(f.estimator, f.transform(prepared, columns), task_type, n_classes)
+            for f in self._fast
+        ]
+        return np.asarray(sum(w * o for w, o in zip(self.model.weights, outputs, strict=True)))
+
+    def labels(self, output: np.ndarray) -> np.ndarray:
+        """Labels from probabilities (by the model's threshold), or the values themselves."""
+        return self.model.labels(output)
 
     def score(self, X: Any, y: Any) -> float:
         """Accuracy (classification) or R² (regression), as scikit-learn's estimators score."""

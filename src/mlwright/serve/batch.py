@@ -128,16 +128,9 @@ def score_prepared(model: LoadedModel, prepared: Any) -> tuple[list[Any], np.nda
     The probabilities are computed once and the labels derived from them with the model's
     threshold, rather than running the pipelines twice.
     """
-    import numpy as np
-
-    from mlwright.learn.metrics import predicted_codes
-
-    inner = model.model
-    if inner.classes is None:
-        return inner.predict(prepared).tolist(), None
-    proba = inner.predict_proba(prepared)
-    classes = np.asarray(inner.classes, dtype=object)
-    return classes[predicted_codes(proba, inner.threshold)].tolist(), proba
+    output = model.output(prepared)
+    labels = model.labels(output).tolist()
+    return labels, (None if model.model.classes is None else output)
 
 
 def _check_keep(keep: Sequence[str], columns: Any, model: LoadedModel) -> None:
