@@ -470,7 +470,7 @@ def _records_body(records: Sequence[Mapping[str, Any]]) -> bytes:
 MLFLOW = Format("mlflow", "/invocations", "/health", _mlflow_body)
 MLFLOW_RECORDS = Format("mlflow", "/invocations", "/health", _mlflow_records_body)
 BENTOML = Format("bentoml", "/predict", "/readyz", _records_body)
-MLWRIGHT = Format("mlwright", "/predict", "/health", _records_body)  # adjust to the server
+MLWRIGHT = Format("mlwright", "/predict", "/ready", _records_body)  # /health: liveness
 
 
 def single_row_bodies(fmt: Format, records: Sequence[Mapping[str, Any]]) -> list[bytes]:

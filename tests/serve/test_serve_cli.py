@@ -212,6 +212,10 @@ def test_metadata_metrics_and_openapi_describe_the_model(serve: Any) -> None:
         record = client.get("/openapi.json").json()["components"]["schemas"]["Record"]
         assert list(record["properties"]) == columns
         assert set(record["required"]) == set(columns)
+        client.get("/no/such/path")
         metrics = client.get("/metrics").text
+        assert 'endpoint="other",status="404"' in metrics
         assert "mlwright_rows_scored_total 3.0" in metrics
+        assert "mlwright_batch_rows_count 1.0" in metrics, "one model call"
+        assert "mlwright_batch_rows_sum 3.0" in metrics
         assert 'mlwright_requests_total{endpoint="/predict",status="200"} 1.0' in metrics

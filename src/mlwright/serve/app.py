@@ -17,7 +17,6 @@ import asyncio
 import hmac
 import logging
 import time
-from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +25,7 @@ from mlwright.core.errors import MlwrightError
 from mlwright.registry.loaded import LoadedModel
 from mlwright.serve.batcher import Batcher, Overloaded
 from mlwright.serve.bodylimit import BodyLimit
-from mlwright.serve.metrics import ServerMetrics
+from mlwright.serve.metrics import RequestCounter, ServerMetrics
 
 ASGIApp = Any
 logger = logging.getLogger(__name__)
@@ -63,6 +62,7 @@ def create_app(
     prediction_log, feedback_log
         Where scored rows and feedback go (``mlwright.serve.predlog``); None keeps no log.
     """
+    import orjson
     from fastapi import Depends, FastAPI, Request
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse, Response
@@ -77,6 +77,7 @@ def create_app(
         lambda frame: score_prepared(model, frame),
         max_batch_rows=config.max_batch_rows,
         max_queue=config.max_queue,
+        on_batch=metrics.batch_rows.observe,
     )
     predict_request = request_models(model.info.columns, max_rows=config.max_rows)
     names = [c.name for c in model.info.columns]
@@ -237,14 +238,17 @@ def create_app(
                 warnings=warnings,
             )
             await prediction_log.append_async(rows)
-        return PredictResponse(
-            model=model.source.ref,
-            version=model.source.version,
-            prediction_ids=ids,
-            predictions=scored.predictions,
-            probabilities=probabilities,
-            warnings=warnings,
-        )
+        # Serialised here with orjson: the response model documents the answer, but running
+        # every answer through it costs more than scoring a row.
+        answer = {
+            "model": model.source.ref,
+            "version": model.source.version,
+            "prediction_ids": ids,
+            "predictions": scored.predictions,
+            "probabilities": probabilities,
+            "warnings": warnings,
+        }
+        return Response(orjson.dumps(answer), media_type="application/json")
 
     predict.__annotations__["body"] = predict_request
     app.post(
@@ -262,16 +266,7 @@ def create_app(
             await feedback_log.append_async(feedback_table(ids, actuals, model_name=log_name))
         return {"accepted": len(body.feedback)}
 
-    @app.middleware("http")
-    async def count(request: Request, call_next: Callable[[Request], Awaitable[Any]]) -> Any:
-        started = time.perf_counter()
-        response = await call_next(request)
-        endpoint = request.url.path
-        metrics.latency.labels(endpoint=endpoint).observe(time.perf_counter() - started)
-        metrics.requests.labels(endpoint=endpoint, status=str(response.status_code)).inc()
-        return response
-
-    return BodyLimit(app, max_bytes=config.max_bytes)
+    return RequestCounter(BodyLimit(app, max_bytes=config.max_bytes), metrics)
 
 
 def _package_log_name(path: str) -> str:

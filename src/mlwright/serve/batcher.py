@@ -36,7 +36,7 @@ class Batcher:
     """Feeds queued frames to ``score`` in batches of up to ``max_batch_rows`` rows.
 
     ``score`` runs in a worker thread, so the event loop keeps accepting and parsing
-    requests while the model works.
+    requests while the model works; ``on_batch`` hears the row count of every model call.
     """
 
     def __init__(
@@ -45,8 +45,10 @@ class Batcher:
         *,
         max_batch_rows: int = 4096,
         max_queue: int = 256,
+        on_batch: Callable[[int], None] | None = None,
     ) -> None:
         self._score = score
+        self._on_batch = on_batch
         self.max_batch_rows = max_batch_rows
         self.max_queue = max_queue
         self._queue: asyncio.Queue[tuple[pd.DataFrame, asyncio.Future[Scored]]] | None = None
@@ -103,6 +105,8 @@ class Batcher:
 
         frames = [frame for frame, _ in batch]
         combined = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+        if self._on_batch is not None:
+            self._on_batch(len(combined))
         try:
             predictions, proba = await asyncio.to_thread(self._score, combined)
         except Exception as exc:

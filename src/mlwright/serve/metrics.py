@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+# Requests to any other path are counted as "other": a label per path would let any client
+# grow the metrics without bound.
+ENDPOINTS = frozenset({"/predict", "/feedback", "/health", "/ready", "/metadata", "/metrics"})
 LATENCY_BUCKETS_S = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -77,3 +81,40 @@ class ServerMetrics:
         from prometheus_client import generate_latest
 
         return bytes(generate_latest(self.registry))
+
+
+class RequestCounter:
+    """ASGI middleware counting requests by endpoint and status, and timing them.
+
+    Plain ASGI rather than Starlette's ``BaseHTTPMiddleware``, which runs every request
+    through extra tasks and streams and costs more than a one-row prediction.
+    """
+
+    def __init__(self, app: Any, metrics: ServerMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.app, name)  # the app's ``state`` and ``openapi`` stay reachable
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Pass the request on; count and time it by endpoint and status."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def sending(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            path = scope.get("path", "")
+            endpoint = path if path in ENDPOINTS else "other"
+            self.metrics.latency.labels(endpoint=endpoint).observe(time.perf_counter() - started)
+            self.metrics.requests.labels(endpoint=endpoint, status=str(status)).inc()
