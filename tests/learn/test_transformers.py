@@ -52,3 +52,11 @@ def test_numbers_coerce_text_and_make_missing_and_infinite_nan(frame: pd.DataFra
         expected[~np.isfinite(expected)] = np.nan
         got = Numbers().fit(part).transform(part)
         np.testing.assert_array_equal(got, expected)
+
+
+def test_category_labels_never_write_into_the_callers_frame() -> None:
+    """A frame of one object block hands out its own memory (read-only, or shared)."""
+    frame = pd.DataFrame({"a": ["x", None], "b": [None, "y"]}, dtype=object)
+    got = CategoryLabels().fit(frame).transform(frame)
+    assert got.tolist() == [["x", MISSING_CATEGORY], [MISSING_CATEGORY, "y"]]
+    assert frame.isna().to_numpy().tolist() == [[False, True], [True, False]]

@@ -63,7 +63,7 @@ class CategoryLabels(TransformerMixin, BaseEstimator):  # type: ignore[misc]
 
         # In NumPy rather than pandas: the same strings (str() of each value), at a fraction
         # of the cost on the few rows a server scores at a time.
-        values = pd.DataFrame(X).to_numpy(dtype=object)
+        values = pd.DataFrame(X).to_numpy(dtype=object, copy=True)  # pandas may share memory
         values[pd.isna(values)] = MISSING_CATEGORY
         result: np.ndarray = values.astype(str).astype(object)
         return result
