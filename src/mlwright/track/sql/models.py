@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from mlwright.core.errors import ConfigError, ModelNotFoundError
+from mlwright.track.sql.counters import next_version
 from mlwright.track.sql.rows import AliasEventRow, ModelAliasRow, ModelNameRow, ModelVersionRow
 
 if TYPE_CHECKING:
@@ -22,9 +23,8 @@ if TYPE_CHECKING:
 class SqlModelStore:
     """Model versions on SQLAlchemy; mixed into ``SqlMetadataStore``, which gives sessions.
 
-    Version numbers come from a per-name counter row that every registration increments in
-    its own transaction: the row lock (PostgreSQL) or the write lock (SQLite) serialises
-    concurrent registrations, so no two get the same number and none is lost.
+    Version numbers come from a per-name counter row (:func:`counters.next_version`), as
+    dataset versions do.
     """
 
     _reading: Callable[[], AbstractContextManager[Session]]
@@ -34,15 +34,7 @@ class SqlModelStore:
         """Record the next version of ``new.name``."""
 
         def work(session: Session) -> ModelVersionRecord:
-            if session.get(ModelNameRow, new.name) is None:
-                session.add(ModelNameRow(name=new.name, last_version=0))
-                session.flush()
-            version = session.execute(
-                update(ModelNameRow)
-                .where(ModelNameRow.name == new.name)
-                .values(last_version=ModelNameRow.last_version + 1)
-                .returning(ModelNameRow.last_version)
-            ).scalar_one()
+            version = next_version(session, ModelNameRow, new.name)
             row = ModelVersionRow(
                 name=new.name,
                 version=version,

@@ -6,13 +6,14 @@ import contextlib
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeVar
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from mlwright.core.errors import DatasetNotFoundError, StoreError
 from mlwright.core.uri import redact_uri
 from mlwright.track.sql import migrate
+from mlwright.track.sql.counters import next_version
 from mlwright.track.sql.engine import WRITE_OPTION, make_engine, retry_write, store_error
 from mlwright.track.sql.models import SqlModelStore
 from mlwright.track.sql.rows import DatasetNameRow, DatasetRow, ModelVersionRow, RunRow
@@ -80,15 +81,7 @@ class SqlMetadataStore(SqlRunStore, SqlModelStore, MetadataStore):
         """Record a new version of ``new.name``, numbered after the last one ever given."""
 
         def work(session: Session) -> DatasetRecord:
-            if session.get(DatasetNameRow, new.name) is None:
-                session.add(DatasetNameRow(name=new.name, last_version=0))
-                session.flush()
-            version = session.execute(
-                update(DatasetNameRow)
-                .where(DatasetNameRow.name == new.name)
-                .values(last_version=DatasetNameRow.last_version + 1)
-                .returning(DatasetNameRow.last_version)
-            ).scalar_one()
+            version = next_version(session, DatasetNameRow, new.name)
             row = DatasetRow(
                 name=new.name,
                 version=version,
