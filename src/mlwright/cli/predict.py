@@ -33,12 +33,10 @@ def predict(
 ) -> None:
     """Score every row of INPUT and write the predictions (and class probabilities)."""
     from mlwright.serve.batch import output_format, score_file
-    from mlwright.workspace.facade import load_model
 
     output_format(output)  # refuse a bad output name before loading anything
     with workspace_from(ctx) as ws:
-        path = Path(ref)
-        model = load_model(path) if path.suffix == ".zip" or path.is_file() else ws.load_model(ref)
+        model = ws.load_model(ref)
     console = stderr()
     show = not quiet and not as_json
 

@@ -52,6 +52,8 @@ def serve(
     """Serve a model: POST /predict, /feedback; GET /health, /ready, /metadata, /metrics."""
     import uvicorn
 
+    from mlwright.workspace.models import is_package_path
+
     token = _read_token(token_file)
     if token is None and not insecure and not _is_loopback(host):
         msg = f"refusing to serve on {host} without a token"
@@ -71,7 +73,7 @@ def serve(
             "timeout": timeout,
             "log": log,
         }
-        if not Path(ref).is_file():
+        if not is_package_path(ref):
             ws.model_version(ref)  # an unknown reference is refused before anything starts
     os.environ[SETTINGS_ENV] = json.dumps(settings)
     stderr().print(
@@ -99,12 +101,11 @@ def app_from_env() -> Any:
     """The app of one worker, built from the settings ``mlwright serve`` put in the environment."""
     from mlwright.serve.app import ServeConfig, create_app
     from mlwright.workspace import Workspace
-    from mlwright.workspace.facade import load_model
 
     settings = json.loads(os.environ[SETTINGS_ENV])
     ref = settings["ref"]
     with Workspace(settings["workspace"], store_uri=settings["store_uri"]) as ws:
-        model = load_model(Path(ref)) if Path(ref).is_file() else ws.load_model(ref)
+        model = ws.load_model(ref)
     model.set_threads(1)  # workers, not threads, use the cores: no OpenMP contention
     config = ServeConfig(
         token=settings["token"],

@@ -417,7 +417,7 @@ class Workspace:
         return resolve(self, ref)
 
     def load_model(self, ref: str) -> LoadedModel:
-        """Verify and load a registered model; ``predict`` and ``predict_proba`` take tables."""
+        """Verify and load a registered model (or a package file); it predicts on tables."""
         from mlwright.workspace.models import load
 
         return load(self, ref)
@@ -472,11 +472,10 @@ def load_model(ref: str | Path, *, workspace: str | Path | None = None) -> Loade
 
     A reference is looked up in ``workspace`` (default: as :class:`Workspace` finds it).
     """
-    from mlwright.workspace.models import load_package_file
+    from mlwright.workspace.models import is_package_path, load_package_file
 
-    path = Path(ref)
-    if isinstance(ref, Path) or path.suffix == ".zip" or path.is_file():
-        return load_package_file(path)
+    if is_package_path(ref):  # no workspace needed
+        return load_package_file(Path(ref))
     with Workspace(workspace) as ws:
         return ws.load_model(str(ref))
 

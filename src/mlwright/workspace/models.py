@@ -118,11 +118,19 @@ def resolve(ws: Workspace, ref: str | ModelRef) -> ModelVersionRecord:
     return ws.store.get_model_version(parsed.name, parsed.version, alias=parsed.alias)
 
 
+def is_package_path(ref: str | Path) -> bool:
+    """Whether ``ref`` names a package file rather than a registered model."""
+    path = Path(ref)
+    return isinstance(ref, Path) or path.suffix == ".zip" or path.is_file()
+
+
 def load(ws: Workspace, ref: str) -> LoadedModel:
-    """Verify and load the package of the version ``ref`` names."""
+    """Verify and load a package file, or the package of the version ``ref`` names."""
     from mlwright.registry.loaded import LoadedModel, ModelSource
     from mlwright.registry.package import read_package
 
+    if is_package_path(ref):
+        return load_package_file(Path(ref))
     record = resolve(ws, ref)
     local = ws.artifacts.local_path(record.package_key)
     where = f"model {record.ref}"
