@@ -57,10 +57,12 @@ def plan(
     if keep_last is not None and keep_last < 0:
         msg = f"--keep-last must be 0 or more, got {keep_last}"
         raise ConfigError(msg, hint="e.g. --keep-last 5 keeps the five newest runs per dataset")
-    registered = {v.run_id for v in ws.store.list_model_versions()}
+    versions = ws.store.list_model_versions()
+    runs = ws.store.list_runs()  # newest first
+    registered = {v.run_id for v in versions}
     doomed: list[RunRecord] = []
     finished_seen: dict[str, int] = {}
-    for run in ws.store.list_runs():  # newest first
+    for run in runs:
         if run.id in registered:
             continue
         if run.status == "failed":
@@ -72,10 +74,8 @@ def plan(
                 doomed.append(run)
     gone = {r.id for r in doomed}
     referenced = {d.artifact_key for d in ws.store.list_datasets()}
-    referenced |= {v.package_key for v in ws.store.list_model_versions()}
-    referenced |= {
-        r.model_key for r in ws.store.list_runs() if r.id not in gone and r.model_key is not None
-    }
+    referenced |= {v.package_key for v in versions}
+    referenced |= {r.model_key for r in runs if r.id not in gone and r.model_key is not None}
     cutoff = datetime.now(UTC) - timedelta(seconds=min_age_s)
     # The models of the runs deleted here go whatever their age: nothing is writing them.
     freed = {r.model_key for r in doomed if r.model_key is not None}
