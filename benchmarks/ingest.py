@@ -35,6 +35,7 @@ Run it from the repository root with the project's virtual environment::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -52,7 +53,7 @@ import duckdb
 import psutil
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
 OUT_DIR = Path(__file__).resolve().parent / "out"
 POLL_SECONDS = 0.02
@@ -199,6 +200,34 @@ def _tree_rss(proc: psutil.Process) -> int:
     return total
 
 
+@contextlib.contextmanager
+def sampled_peak(pid: int) -> Iterator[Callable[[], int]]:
+    """Sample the resident memory of process ``pid`` and its descendants until the block ends.
+
+    Yields a function giving the peak seen so far, in bytes.
+    """
+    peak = 0
+    done = threading.Event()
+
+    def poll() -> None:
+        nonlocal peak
+        try:
+            proc = psutil.Process(pid)
+        except psutil.Error:
+            return
+        while not done.is_set():
+            peak = max(peak, _tree_rss(proc))
+            done.wait(POLL_SECONDS)
+
+    poller = threading.Thread(target=poll, daemon=True)
+    poller.start()
+    try:
+        yield lambda: peak
+    finally:
+        done.set()
+        poller.join()
+
+
 def wait_for_quiet(max_wait_s: float = QUIET_MAX_WAIT_S) -> None:
     """Wait (a while, at most) until the rest of the machine is idle, so runs do not contend."""
     deadline = time.monotonic() + max_wait_s
@@ -217,26 +246,10 @@ def measure(command: list[str], *, cwd: Path, env: dict[str, str]) -> tuple[Run,
         before = _busy_seconds()
         start = time.perf_counter()
         child = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=err)
-        peak = 0
-        done = threading.Event()
-
-        def poll() -> None:
-            nonlocal peak
-            try:
-                proc = psutil.Process(child.pid)
-            except psutil.Error:
-                return
-            while not done.is_set():
-                peak = max(peak, _tree_rss(proc))
-                done.wait(POLL_SECONDS)
-
-        poller = threading.Thread(target=poll, daemon=True)
-        poller.start()
-        # wait4, unlike Popen.wait, hands back the child's own resource usage.
-        _, status, usage = os.wait4(child.pid, 0)
-        wall = time.perf_counter() - start
-        done.set()
-        poller.join()
+        with sampled_peak(child.pid) as peak:
+            # wait4, unlike Popen.wait, hands back the child's own resource usage.
+            _, status, usage = os.wait4(child.pid, 0)
+            wall = time.perf_counter() - start
         others = _busy_seconds() - before - usage.ru_utime - usage.ru_stime
         child.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
@@ -247,7 +260,7 @@ def measure(command: list[str], *, cwd: Path, env: dict[str, str]) -> tuple[Run,
         raise RuntimeError(msg)
     # ru_maxrss is in kilobytes on Linux.
     cpu = usage.ru_utime + usage.ru_stime
-    return Run(wall, peak / MB, usage.ru_maxrss * 1024 / MB, max(others, 0.0) / wall, cpu), stdout
+    return Run(wall, peak() / MB, usage.ru_maxrss * 1024 / MB, max(others, 0.0) / wall, cpu), stdout
 
 
 def _busy_seconds() -> float:
@@ -329,7 +342,8 @@ def time_startup(command: list[str], repeats: int) -> list[float]:
 # --- the report -----------------------------------------------------------------------------
 
 
-def _machine() -> dict[str, object]:
+def machine(**libraries: str) -> dict[str, object]:
+    """The machine, Python, mlwright and ``libraries`` (name=version), for a report."""
     import mlwright
 
     return {
@@ -337,7 +351,7 @@ def _machine() -> dict[str, object]:
         "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
         "platform": platform.platform(),
         "python": platform.python_version(),
-        "duckdb": duckdb.__version__,
+        **libraries,
         "mlwright": getattr(mlwright, "__version__", "?"),
         "date": time.strftime("%Y-%m-%d"),
     }
@@ -349,7 +363,8 @@ def build_report(args: argparse.Namespace) -> Report:
     csv = generate_csv(args.rows, args.out_dir)
     _log(f"CSV ready: {csv} ({csv.stat().st_size / MB:,.0f} MB) in {_since(started)}")
     report = Report(
-        _machine(), {"path": str(csv), "rows": args.rows, "size_mb": csv.stat().st_size / MB}
+        machine(duckdb=duckdb.__version__),
+        {"path": str(csv), "rows": args.rows, "size_mb": csv.stat().st_size / MB},
     )
 
     _log(f"ingest: {args.repeats} repeats of mlwright and of bare DuckDB, alternating")

@@ -69,23 +69,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import warnings
 from dataclasses import asdict, dataclass, field
+from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
 import numpy as np
 import pandas as pd
-import psutil
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -93,11 +91,11 @@ import mlwright
 from ingest import (
     CONTENTION_WARN_CORES,
     MB,
-    POLL_SECONDS,
     _busy_seconds,
     _clean_env,
     _mlwright_exe,
-    _tree_rss,
+    machine,
+    sampled_peak,
     wait_for_quiet,
 )
 from mlwright.serve.batch import score_file
@@ -387,26 +385,10 @@ def run_child(command: list[str], cwd: Path) -> tuple[Timing, str]:
         child = subprocess.Popen(command, cwd=cwd, env=_clean_env(), stdout=out, stderr=err)
         # The child's ru_maxrss would count this big process's memory, copied at fork time,
         # so its peak is sampled instead.
-        peak = 0
-        done = threading.Event()
-
-        def poll() -> None:
-            nonlocal peak
-            try:
-                proc = psutil.Process(child.pid)
-            except psutil.Error:
-                return
-            while not done.is_set():
-                peak = max(peak, _tree_rss(proc))
-                done.wait(POLL_SECONDS)
-
-        poller = threading.Thread(target=poll, daemon=True)
-        poller.start()
-        # wait4, unlike Popen.wait, hands back the child's own resource usage.
-        _, status, usage = os.wait4(child.pid, 0)
-        wall = time.perf_counter() - start
-        done.set()
-        poller.join()
+        with sampled_peak(child.pid) as peak:
+            # wait4, unlike Popen.wait, hands back the child's own resource usage.
+            _, status, usage = os.wait4(child.pid, 0)
+            wall = time.perf_counter() - start
         cpu = usage.ru_utime + usage.ru_stime
         others = max(_busy_seconds() - before - cpu, 0.0)
         child.returncode = os.waitstatus_to_exitcode(status)
@@ -416,7 +398,7 @@ def run_child(command: list[str], cwd: Path) -> tuple[Timing, str]:
     if child.returncode != 0:
         msg = f"{' '.join(command)} exited {child.returncode}:\n{stderr[-4000:]}"
         raise RuntimeError(msg)
-    return Timing(wall, others / wall, cpu, peak / MB), stdout
+    return Timing(wall, others / wall, cpu, peak() / MB), stdout
 
 
 def cli_predict(workspace: Path, source: Path, output: Path) -> Timing:
@@ -559,7 +541,11 @@ def build_report(args: argparse.Namespace) -> Report:
     if threads:
         _log(f"WARNING: {threads}")
     report = Report(
-        _machine(),
+        machine(
+            duckdb=duckdb.__version__,
+            pandas=pd.__version__,
+            **{"scikit-learn": version("scikit-learn"), "lightgbm": version("lightgbm")},
+        ),
         {"rows": args.rows, "files": {k: str(p) for k, p in files.items()}, "size_mb": sizes},
         {**shape, **trained.facts, "kind": kind, "package": str(trained.package)},
     )
@@ -654,24 +640,6 @@ def judge(
 
 
 # --- the report -----------------------------------------------------------------------------
-
-
-def _machine() -> dict[str, object]:
-    import lightgbm
-    import sklearn
-
-    return {
-        "cpus": os.cpu_count(),
-        "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "duckdb": duckdb.__version__,
-        "pandas": pd.__version__,
-        "scikit-learn": sklearn.__version__,
-        "lightgbm": lightgbm.__version__,
-        "mlwright": getattr(mlwright, "__version__", "?"),
-        "date": time.strftime("%Y-%m-%d"),
-    }
 
 
 def format_table(report: Report, args: argparse.Namespace) -> str:

@@ -71,22 +71,21 @@ import argparse
 import contextlib
 import json
 import os
-import platform
 import shutil
 import statistics
 import sys
 import time
 import urllib.request
 from dataclasses import asdict, dataclass, field
+from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import psutil
 
 import mlwright
-from ingest import CONTENTION_WARN_CORES, _busy_seconds, _mlwright_exe, wait_for_quiet
+from ingest import CONTENTION_WARN_CORES, _busy_seconds, _mlwright_exe, machine, wait_for_quiet
 from serving import loadgen, make_model
 
 if TYPE_CHECKING:
@@ -644,7 +643,11 @@ def build_report(args: argparse.Namespace) -> Report:
     records = loadgen.load_records(make_model.REQUEST_JSON)
 
     report = Report(
-        _machine(),
+        machine(
+            pandas=pd.__version__,
+            **{"scikit-learn": version("scikit-learn"), "lightgbm": version("lightgbm")},
+            commit=_commit(),
+        ),
         {
             "seconds": args.seconds,
             "batch_seconds": args.batch_seconds,
@@ -869,24 +872,6 @@ def notes(report: Report) -> list[str]:
 
 
 # --- the report -----------------------------------------------------------------------------
-
-
-def _machine() -> dict[str, object]:
-    import lightgbm
-    import sklearn
-
-    return {
-        "cpus": os.cpu_count(),
-        "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "pandas": pd.__version__,
-        "scikit-learn": sklearn.__version__,
-        "lightgbm": lightgbm.__version__,
-        "mlwright": getattr(mlwright, "__version__", "?"),
-        "commit": _commit(),
-        "date": time.strftime("%Y-%m-%d"),
-    }
 
 
 def _commit() -> str:
