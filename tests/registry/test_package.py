@@ -46,6 +46,7 @@ DOCUMENTS = {
     "metrics.json",
     "lineage.json",
     "environment.json",
+    "contract.json",
 }
 
 

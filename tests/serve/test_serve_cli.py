@@ -219,3 +219,28 @@ def test_metadata_metrics_and_openapi_describe_the_model(serve: Any) -> None:
         assert "mlwright_batch_rows_count 1.0" in metrics, "one model call"
         assert "mlwright_batch_rows_sum 3.0" in metrics
         assert 'mlwright_requests_total{endpoint="/predict",status="200"} 1.0' in metrics
+
+
+def test_a_row_unlike_the_training_data_is_scored_with_warnings(
+    serve: Any, workspace: Path
+) -> None:
+    server = serve()
+    normal, odd = records(2)
+    column = next(iter(odd))
+    odd[column] = 1e6
+    with httpx.Client(base_url=server.url, headers=AUTH, timeout=10) as client:
+        body = client.post("/predict", json={"records": [normal, odd]}).json()
+        metrics = client.get("/metrics").text
+    assert len(body["predictions"]) == 2
+    assert body["warnings"][0] == []
+    warning = body["warnings"][1][0]
+    assert warning["column"] == column
+    assert warning["reason"] == "out_of_range"
+    assert "1e+06 is outside the training range" in warning["message"]
+    counted = f'mlwright_row_warnings_total{{column="{column}",reason="out_of_range"}} 1.0'
+    assert counted in metrics
+    assert server.stop() == 0
+    logged = read_log(workspace / "predictions", "bc").to_pylist()
+    by_id = {row["prediction_id"]: row["warnings"] for row in logged}
+    assert by_id[body["prediction_ids"][1]] == [f"out_of_range:{column}"]
+    assert by_id[body["prediction_ids"][0]] == []

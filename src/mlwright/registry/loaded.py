@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from mlwright.learn.fastpath import FastPipeline
     from mlwright.learn.model import TabularModel
+    from mlwright.registry.contract import DataContract
     from mlwright.registry.package import PackageInfo
 
 
@@ -56,6 +57,7 @@ class LoadedModel:
         fast = [f for f in compiled if f is not None]
         self._fast: list[FastPipeline] | None = fast if len(fast) == len(compiled) else None
         self._checks_left = FAST_PATH_CHECKS
+        self._contract: DataContract | None = None
 
     def __repr__(self) -> str:
         return f"LoadedModel({self.source.ref!r}, task={self.info.task_type!r})"
@@ -106,6 +108,20 @@ class LoadedModel:
     def metrics(self) -> dict[str, Any]:
         """The metrics recorded when it was trained."""
         return self.info.metrics
+
+    @property
+    def contract(self) -> DataContract:
+        """What the training data looked like (see :mod:`mlwright.registry.contract`)."""
+        if self._contract is None:
+            from mlwright.registry.contract import DataContract, contract_from_profile
+
+            info = self.info
+            self._contract = (
+                DataContract.from_dict(info.contract)
+                if info.contract is not None
+                else contract_from_profile(info.columns, info.profile)
+            )
+        return self._contract
 
     def prepare(self, X: Any, *, first_row: int = 1, warn_extra: bool = True) -> pd.DataFrame:
         """``X`` checked and converted to the model's input columns."""

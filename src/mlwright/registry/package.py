@@ -41,6 +41,8 @@ MANIFEST = "manifest.json"
 MODEL_FILE = "model.skops"
 BOOSTER_DIR = "boosters/"
 JSON_FILES = ("schema", "profile", "metrics", "lineage", "environment")
+# Optional in format 1: packages written before it was added lack it.
+CONTRACT = "contract"
 PACKAGE_SUFFIX = ".mlwright.zip"
 
 
@@ -65,6 +67,8 @@ class PackageInfo:
     metrics: dict[str, Any] = field(default_factory=dict)
     lineage: dict[str, Any] = field(default_factory=dict)
     environment: dict[str, Any] = field(default_factory=dict)
+    # The data contract (``mlwright.registry.contract``); None in packages written without one.
+    contract: dict[str, Any] | None = None
     format_version: int = FORMAT_VERSION
     created_at: str = ""
 
@@ -96,6 +100,8 @@ def write_package(model: TabularModel, info: PackageInfo, dest: Path | IO[bytes]
         "lineage": info.lineage,
         "environment": environment(),
     }
+    if info.contract is not None:
+        documents[CONTRACT] = info.contract
     for name, document in documents.items():
         files[f"{name}.json"] = json.dumps(document, indent=2, default=str).encode()
     manifest = {
@@ -196,6 +202,8 @@ def _read_v1(
 
     try:
         documents = {name: json.loads(files[f"{name}.json"]) for name in JSON_FILES}
+        contract = files.get(f"{CONTRACT}.json")
+        documents[CONTRACT] = None if contract is None else json.loads(contract)
     except (KeyError, ValueError) as exc:
         msg = f"{where} lacks or garbles {exc}"
         raise PackageError(msg, hint="the package is damaged; export it again") from exc
@@ -209,6 +217,7 @@ def _read_v1(
         metrics=documents["metrics"],
         lineage=documents["lineage"],
         environment=documents["environment"],
+        contract=documents[CONTRACT],
         format_version=int(manifest["format_version"]),
         created_at=str(manifest.get("created_at", "")),
     )

@@ -69,7 +69,12 @@ def create_app(
     from starlette.exceptions import HTTPException
 
     from mlwright.serve.batch import score_prepared
-    from mlwright.serve.predlog import feedback_table, new_prediction_ids, prediction_table
+    from mlwright.serve.predlog import (
+        feedback_table,
+        new_prediction_ids,
+        prediction_table,
+        warning_code,
+    )
     from mlwright.serve.requests import FeedbackRequest, PredictResponse, request_models
 
     metrics = ServerMetrics(model.model.classes)
@@ -223,7 +228,8 @@ def create_app(
                 str(label): scored.probabilities[:, j].tolist()
                 for j, label in enumerate(model.model.classes or [])
             }
-        warnings: list[list[str]] = [[] for _ in ids]
+        warnings = model.contract.check(prepared, scored.probabilities)
+        metrics.warned(warnings)
         latency_ms = (time.perf_counter() - started) * 1000
         if prediction_log is not None:
             rows = prediction_table(
@@ -235,7 +241,7 @@ def create_app(
                 model_ref=model.source.ref,
                 latency_ms=latency_ms,
                 probabilities=probabilities,
-                warnings=warnings,
+                warnings=[[warning_code(w) for w in row] for row in warnings],
             )
             await prediction_log.append_async(rows)
         # Serialised here with orjson: the response model documents the answer, but running

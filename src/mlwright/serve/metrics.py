@@ -46,8 +46,8 @@ class ServerMetrics:
         )
         self.warnings = Counter(
             "mlwright_row_warnings",
-            "Guardrail warnings on scored rows, by kind.",
-            ["kind"],
+            "Guardrail warnings on scored rows, by reason and column (empty: the whole row).",
+            ["reason", "column"],
             registry=self.registry,
         )
         self.classes = classes
@@ -75,6 +75,12 @@ class ServerMetrics:
         else:
             for value in predictions:
                 self.values.observe(float(value))
+
+    def warned(self, warnings: Sequence[Sequence[dict[str, Any]]]) -> None:
+        """Count the guardrail warnings of a request's rows."""
+        for row in warnings:
+            for w in row:
+                self.warnings.labels(reason=w["reason"], column=w["column"] or "").inc()
 
     def render(self) -> bytes:
         """The Prometheus text format."""

@@ -13,7 +13,9 @@ A prediction row (see :func:`prediction_table`): ``prediction_id`` (uuid4 hex), 
 ``model_version`` (null for a package file), ``model_ref``, ``timestamp`` (UTC), ``latency_ms``
 (of the whole request), ``prediction`` (the label or value as text, see :func:`label_text`),
 ``prediction_value`` (the value as a float when it is a number), ``proba_<class>`` per class of
-a classifier, ``warnings`` (list of strings), then the inputs as typed columns ``in_<column>``.
+a classifier, ``warnings`` (the row's guardrail findings as codes ``reason:column``, or
+``reason`` for the whole row; see :func:`warning_code`), then the inputs as typed columns
+``in_<column>``.
 The inputs are kept as their own columns rather than one JSON column so that the monitor
 reads them column by column, typed, with Parquet statistics, and DuckDB's
 ``union_by_name`` lines up files whose columns differ (a new model version), filling null.
@@ -100,6 +102,15 @@ def _number(value: Any) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
+def warning_code(warning: Mapping[str, Any]) -> str:
+    """How a guardrail warning (``mlwright.registry.contract``) is kept in the log.
+
+    ``reason:column``, or ``reason`` for a warning about the whole row.
+    """
+    column = warning.get("column")
+    return f"{warning['reason']}:{column}" if column else str(warning["reason"])
+
+
 def prediction_table(
     inputs: Any,
     predictions: Sequence[Any],
@@ -125,7 +136,7 @@ def prediction_table(
     probabilities
         Class label to one probability per row, for a classifier.
     warnings
-        One list of messages per row; none by default.
+        One list of warning codes (:func:`warning_code`) per row; none by default.
     timestamp
         When the request was scored; now by default.
     """

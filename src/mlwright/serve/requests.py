@@ -108,12 +108,23 @@ class FeedbackRequest(BaseModel):
     feedback: Annotated[list[Feedback], Field(min_length=1, max_length=10_000)]
 
 
+class RowWarning(BaseModel):
+    """A guardrail finding on a scored row: the row still has its prediction."""
+
+    column: str | None = Field(description="the column concerned; null for the whole row")
+    reason: str = Field(
+        description="out_of_range, unseen_category, unexpected_missing, many_missing "
+        "or low_confidence"
+    )
+    message: str
+
+
 class PredictResponse(BaseModel):
-    """Predictions in input order, with ids to send feedback for."""
+    """Predictions in input order, with ids to send feedback for, and each row's warnings."""
 
     model: str
     version: int | None
     prediction_ids: list[str]
     predictions: list[Any]
     probabilities: dict[str, list[float]] | None = None
-    warnings: list[list[str]]
+    warnings: list[list[RowWarning]]

@@ -67,7 +67,11 @@ def register(
 
 
 def package_info(ws: Workspace, run: RunRecord, model: TabularModel) -> PackageInfo:
-    """What a package of the run's model says: schema, reference profile, metrics, lineage."""
+    """What a package of the run's model says.
+
+    Its schema, reference profile, data contract, metrics and lineage.
+    """
+    from mlwright.registry.contract import learn_contract
     from mlwright.registry.package import InputColumn, PackageInfo
 
     dataset = ws.store.get_dataset(run.dataset_name, run.dataset_version)
@@ -79,6 +83,9 @@ def package_info(ws: Workspace, run: RunRecord, model: TabularModel) -> PackageI
     kept = {*model.feature_columns, run.target}
     profile = dict(dataset.profile)
     profile["columns"] = [c for c in dataset.profile["columns"] if c["name"] in kept]
+    data = ws.dataset(run.dataset_ref)
+    table = data.uri if "://" not in data.uri else data.to_arrow()
+    contract = learn_contract(model, columns, profile, table)
     result = run.result
     return PackageInfo(
         task_type=str(run.task_type),
@@ -86,6 +93,7 @@ def package_info(ws: Workspace, run: RunRecord, model: TabularModel) -> PackageI
         columns=columns,
         classes=None if model.classes is None else tuple(model.classes),
         profile=profile,
+        contract=contract.to_dict(),
         metrics={
             "metric": run.metric,
             "greater_is_better": result.get("greater_is_better", True),

@@ -1,0 +1,312 @@
+"""The data contract: what the training data looked like, checked on every row a server scores.
+
+A row that breaks the contract still gets its prediction, with warnings that name the column
+and the reason, so that a client can distrust it and the monitor can count it:
+
+- ``out_of_range``: a number below the smallest or above the largest seen in training;
+- ``unseen_category``: a category never seen in training (kept only for columns of at most
+  ``MAX_CATEGORIES`` distinct values);
+- ``unexpected_missing``: a value missing in a column that was never missing in training;
+- ``many_missing``: more missing values in the row than 99% of training rows had;
+- ``low_confidence``: a classification less confident than 99% of training rows (binary:
+  the probability's distance from the decision threshold; more classes: the top probability).
+
+The contract is learned when a run is registered (:func:`learn_contract`) and travels in the
+package as ``contract.json``; a package without one gets what its profile tells
+(:func:`contract_from_profile`): ranges, missing shares, and small category sets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from mlwright.data.schema import Role, is_numeric_type, is_temporal_type
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    import numpy as np
+    import pandas as pd
+
+    from mlwright.learn.model import TabularModel
+    from mlwright.registry.package import InputColumn
+
+# Columns with more distinct values than this keep no category set (no unseen-category check).
+MAX_CATEGORIES = 1000
+# Rows of the training data scored to learn the confidence floor and the missing-value limit.
+SAMPLE_ROWS = 5000
+# Share of training rows allowed below the confidence floor / above the missing limit.
+TAIL = 0.01
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnContract:
+    """What one input column held in training."""
+
+    name: str
+    kind: str  # "number", "category", or "other" (booleans, dates, text)
+    missing_share: float
+    low: float | None = None
+    high: float | None = None
+    categories: frozenset[str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DataContract:
+    """The columns' contracts, with the row-level limits learned from training rows."""
+
+    columns: tuple[ColumnContract, ...]
+    missing_limit: int | None = None
+    confidence_floor: float | None = None
+    threshold: float = 0.5
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``contract.json`` document."""
+        return {
+            "columns": [
+                {
+                    "name": c.name,
+                    "kind": c.kind,
+                    "missing_share": c.missing_share,
+                    "low": c.low,
+                    "high": c.high,
+                    "categories": None if c.categories is None else sorted(c.categories),
+                }
+                for c in self.columns
+            ],
+            "missing_limit": self.missing_limit,
+            "confidence_floor": self.confidence_floor,
+            "threshold": self.threshold,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DataContract:
+        """Rebuild a contract written by :meth:`to_dict`."""
+        columns = tuple(
+            ColumnContract(
+                name=str(c["name"]),
+                kind=str(c["kind"]),
+                missing_share=float(c["missing_share"]),
+                low=c.get("low"),
+                high=c.get("high"),
+                categories=None if c.get("categories") is None else frozenset(c["categories"]),
+            )
+            for c in data["columns"]
+        )
+        return cls(
+            columns=columns,
+            missing_limit=data.get("missing_limit"),
+            confidence_floor=data.get("confidence_floor"),
+            threshold=float(data.get("threshold", 0.5)),
+        )
+
+    def check(self, prepared: pd.DataFrame, output: np.ndarray | None = None) -> list[list[dict]]:
+        """The warnings of each row of ``prepared`` (input checked by ``prepare_input``).
+
+        ``output`` is the model's probabilities, for the confidence check (None: skipped).
+        Each warning is ``{"column", "reason", "message"}``; ``column`` is None for the
+        row-level reasons.
+        """
+        import numpy as np
+        import pandas as pd
+
+        n = len(prepared)
+        found: list[list[dict]] = [[] for _ in range(n)]
+        n_missing = np.zeros(n, dtype=np.int64)
+        for column in self.columns:
+            values = prepared[column.name].to_numpy()
+            missing = np.asarray(pd.isna(values), dtype=bool)
+            n_missing += missing
+            if column.missing_share == 0 and missing.any():
+                for i in np.flatnonzero(missing):
+                    found[i].append(
+                        _warning(column.name, "unexpected_missing", "missing; never in training")
+                    )
+            if column.kind == "number" and column.low is not None and column.high is not None:
+                _check_range(column, values, missing, found)
+            elif column.kind == "category" and column.categories is not None:
+                _check_categories(column, values, missing, found)
+        if self.missing_limit is not None:
+            for i in np.flatnonzero((n_missing > self.missing_limit) & (n_missing >= 2)):
+                message = (
+                    f"{n_missing[i]} values missing; 99% of training rows had at most "
+                    f"{self.missing_limit}"
+                )
+                found[i].append(_warning(None, "many_missing", message))
+        if output is not None and self.confidence_floor is not None and output.ndim == 2:
+            score = confidence(output, self.threshold)
+            for i in np.flatnonzero(score < self.confidence_floor):
+                message = _unsure(output[i], self.threshold)
+                found[i].append(_warning(None, "low_confidence", message))
+        return found
+
+
+def confidence(output: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+    """How sure each classification is.
+
+    Two classes: the distance of the positive class's probability from the threshold; more
+    classes: the top probability.
+    """
+    import numpy as np
+
+    if output.shape[1] == 2:
+        return np.abs(output[:, 1] - threshold)
+    return np.asarray(output.max(axis=1))
+
+
+def _unsure(probabilities: np.ndarray, threshold: float) -> str:
+    if len(probabilities) == 2:
+        return f"probability {probabilities[1]:.2f} is close to the threshold {threshold:.2f}"
+    return f"top probability only {probabilities.max():.2f}"
+
+
+def _warning(column: str | None, reason: str, message: str) -> dict:
+    return {"column": column, "reason": reason, "message": message}
+
+
+def _check_range(
+    column: ColumnContract, values: np.ndarray, missing: np.ndarray, found: list[list[dict]]
+) -> None:
+    import numpy as np
+
+    # Nullable integer columns come as objects holding pd.NA: replace it before converting.
+    numbers = np.where(missing, np.nan, values).astype(np.float64)
+    low, high = float(column.low), float(column.high)  # type: ignore[arg-type]
+    with np.errstate(invalid="ignore"):
+        outside = ~missing & ((numbers < low) | (numbers > high))
+    for i in np.flatnonzero(outside):
+        message = f"{numbers[i]:.6g} is outside the training range [{low:.6g}, {high:.6g}]"
+        found[i].append(_warning(column.name, "out_of_range", message))
+
+
+def _check_categories(
+    column: ColumnContract, values: np.ndarray, missing: np.ndarray, found: list[list[dict]]
+) -> None:
+    known = column.categories
+    assert known is not None
+    for i, (value, absent) in enumerate(zip(values, missing, strict=True)):
+        if not absent and str(value) not in known:
+            text = str(value)
+            shown = text if len(text) <= 40 else text[:37] + "..."
+            message = f"{shown!r} was never seen in training"
+            found[i].append(_warning(column.name, "unseen_category", message))
+
+
+def column_kind(column: InputColumn) -> str:
+    """``number``, ``category`` or ``other``: which checks a column gets."""
+    dtype = column.dtype.upper()
+    if column.role == Role.CATEGORICAL and dtype != "BOOLEAN":
+        return "category"
+    if column.role == Role.NUMERIC and is_numeric_type(dtype) and not is_temporal_type(dtype):
+        return "number"
+    return "other"
+
+
+def contract_from_profile(
+    columns: Sequence[InputColumn], profile: Mapping[str, Any]
+) -> DataContract:
+    """The contract a package's profile tells: ranges, missing shares, small category sets."""
+    stats = {c["name"]: c for c in profile.get("columns", [])}
+    result = []
+    for column in columns:
+        entry = stats.get(column.name, {})
+        kind = column_kind(column)
+        categories = None
+        top = entry.get("top_values") or []
+        if kind == "category" and top and len(top) >= int(entry.get("n_distinct", 0)):
+            categories = frozenset(str(value) for value, _ in top)
+        result.append(
+            ColumnContract(
+                name=column.name,
+                kind=kind,
+                missing_share=float(entry.get("missing_share", 1.0)),
+                low=entry.get("min") if kind == "number" else None,
+                high=entry.get("max") if kind == "number" else None,
+                categories=categories,
+            )
+        )
+    return DataContract(tuple(result))
+
+
+def learn_contract(
+    model: TabularModel,
+    columns: Sequence[InputColumn],
+    profile: Mapping[str, Any],
+    parquet: Any,
+) -> DataContract:
+    """The contract of the training table ``parquet`` (a local path or a ``pyarrow.Table``).
+
+    Ranges and missing shares come from the profile; category sets from the whole table;
+    the missing-value limit and the confidence floor from ``SAMPLE_ROWS`` scored rows.
+    """
+    import numpy as np
+
+    from mlwright.registry.inputs import prepare_input
+
+    base = contract_from_profile(columns, profile)
+    sets = _category_sets(parquet, [c.name for c in base.columns if c.kind == "category"])
+    contracts = tuple(
+        ColumnContract(c.name, c.kind, c.missing_share, c.low, c.high, sets.get(c.name))
+        if c.kind == "category"
+        else c
+        for c in base.columns
+    )
+    sample = prepare_input(_sample(parquet, [c.name for c in columns]), columns, warn_extra=False)
+    if sample.empty:
+        return DataContract(contracts, threshold=model.threshold)
+    n_missing = sample.isna().sum(axis=1).to_numpy()
+    missing_limit = int(np.quantile(n_missing, 1 - TAIL, method="higher"))
+    floor = None
+    if model.classes is not None:
+        output = model.output(sample)
+        score = confidence(output, model.threshold)
+        k = output.shape[1]
+        cap = 0.2 if k == 2 else 1 / k + (1 - 1 / k) / 2
+        floor = min(float(np.quantile(score, TAIL)), cap)
+    return DataContract(contracts, missing_limit, floor, model.threshold)
+
+
+def _category_sets(parquet: Any, names: list[str]) -> dict[str, frozenset[str]]:
+    """Every value of each column, for columns of at most ``MAX_CATEGORIES`` of them."""
+    from mlwright.data.duck import connect, ident
+
+    if not names:
+        return {}
+    con = connect(memory_mb=512)
+    try:
+        source = _relation(con, parquet)
+        sets = {}
+        for name in names:
+            rows = con.execute(
+                f"SELECT DISTINCT CAST({ident(name)} AS VARCHAR) FROM {source} "
+                f"WHERE {ident(name)} IS NOT NULL LIMIT {MAX_CATEGORIES + 1}"
+            ).fetchall()
+            if len(rows) <= MAX_CATEGORIES:
+                sets[name] = frozenset(str(r[0]) for r in rows)
+        return sets
+    finally:
+        con.close()
+
+
+def _sample(parquet: Any, names: list[str]) -> pd.DataFrame:
+    """A fixed, seeded sample of ``SAMPLE_ROWS`` rows of the table's ``names`` columns."""
+    from mlwright.data.duck import connect, ident
+
+    con = connect(memory_mb=512)
+    try:
+        source = _relation(con, parquet)
+        selected = ", ".join(ident(n) for n in names)
+        sample = f"USING SAMPLE reservoir({SAMPLE_ROWS} ROWS) REPEATABLE (0)"
+        return con.execute(f"SELECT {selected} FROM {source} {sample}").df()
+    finally:
+        con.close()
+
+
+def _relation(con: Any, parquet: Any) -> str:
+    from mlwright.data.duck import literal
+
+    if isinstance(parquet, str):
+        return f"read_parquet({literal(parquet)})"
+    con.register("contract_source", parquet)
+    return "contract_source"
