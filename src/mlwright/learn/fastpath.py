@@ -36,7 +36,8 @@ _UNSEEN = "\x00mlwright-unseen\x00"
 class FastPipeline:
     """A pipeline's preprocessing as NumPy steps per column block, then its estimator.
 
-    Each block reads its columns as floats (``numbers``), as text labels (``labels``), or as
+    Each block reads its columns as floats (``numbers``), as text labels (``labels``, or
+    ``whole-labels`` where whole numbers lose their fraction, see ``CategoryLabels``), or as
     a DataFrame (``frame``, for steps that need pandas), then runs its steps.
     """
 
@@ -51,13 +52,15 @@ class FastPipeline:
         """
         import numpy as np
 
+        from mlwright.learn.transformers import category_labels
+
         outputs = []
         n = len(frame)
         for names, kind, steps in self.blocks:
             if kind == "numbers":
                 values: Any = _numbers(np.column_stack([columns[c] for c in names]))
-            elif kind == "labels":
-                values = _labels(np.column_stack([columns[c].astype(object) for c in names]))
+            elif kind in ("labels", "whole-labels"):
+                values = category_labels([columns[c] for c in names], kind == "whole-labels")
             else:
                 values = frame[list(names)]
             for step in steps:
@@ -85,19 +88,6 @@ def _numbers(values: np.ndarray) -> np.ndarray:
     out = np.array(values, dtype=np.float64, copy=True)
     out[~np.isfinite(out)] = np.nan
     return out
-
-
-def _labels(values: np.ndarray) -> np.ndarray:
-    """``CategoryLabels.transform`` on an array: each value as text, missing as a category."""
-    import numpy as np
-    import pandas as pd
-
-    from mlwright.learn.transformers import MISSING_CATEGORY
-
-    out = np.array(values, dtype=object, copy=True)
-    out[pd.isna(out)] = MISSING_CATEGORY
-    result: np.ndarray = out.astype(str).astype(object)
-    return result
 
 
 def compile_pipeline(pipeline: Any) -> FastPipeline | None:
@@ -131,7 +121,8 @@ def _compile_branch(branch: Any, n_columns: int) -> tuple[str, tuple[Step, ...]]
     if parts and isinstance(parts[0], Numbers):
         kind, parts = "numbers", parts[1:]
     elif parts and isinstance(parts[0], CategoryLabels):
-        kind, parts = "labels", parts[1:]
+        kind = "whole-labels" if getattr(parts[0], "whole_numbers_", False) else "labels"
+        parts = parts[1:]
     compiled = []
     for step in parts:
         fast = _compile_step(step, n_columns)

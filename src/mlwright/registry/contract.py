@@ -183,11 +183,13 @@ def _check_range(
 def _check_categories(
     column: ColumnContract, values: np.ndarray, missing: np.ndarray, found: list[list[dict]]
 ) -> None:
+    from mlwright.learn.transformers import category_labels
+
     known = column.categories
     assert known is not None
-    for i, (value, absent) in enumerate(zip(values, missing, strict=True)):
-        if not absent and str(value) not in known:
-            text = str(value)
+    labels = category_labels([values], whole_numbers=True)[:, 0]
+    for i, (text, absent) in enumerate(zip(labels, missing, strict=True)):
+        if not absent and text not in known:
             shown = text if len(text) <= 40 else text[:37] + "..."
             message = f"{shown!r} was never seen in training"
             found[i].append(_warning(column.name, "unseen_category", message))
@@ -269,7 +271,10 @@ def learn_contract(
 
 def _category_sets(parquet: Any, names: list[str]) -> dict[str, frozenset[str]]:
     """Every value of each column, for columns of at most ``MAX_CATEGORIES`` of them."""
+    import numpy as np
+
     from mlwright.data.duck import connect, ident
+    from mlwright.learn.transformers import category_labels
 
     if not names:
         return {}
@@ -279,11 +284,12 @@ def _category_sets(parquet: Any, names: list[str]) -> dict[str, frozenset[str]]:
         sets = {}
         for name in names:
             rows = con.execute(
-                f"SELECT DISTINCT CAST({ident(name)} AS VARCHAR) FROM {source} "
+                f"SELECT DISTINCT {ident(name)} FROM {source} "
                 f"WHERE {ident(name)} IS NOT NULL LIMIT {MAX_CATEGORIES + 1}"
             ).fetchall()
             if len(rows) <= MAX_CATEGORIES:
-                sets[name] = frozenset(str(r[0]) for r in rows)
+                values = np.array([r[0] for r in rows])
+                sets[name] = frozenset(category_labels([values], whole_numbers=True)[:, 0])
         return sets
     finally:
         con.close()
