@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -11,6 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import mlwright
+from mlwright.learn.fastpath import column_arrays
+from mlwright.serve.requests import body_columns
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -75,9 +78,25 @@ def test_every_pipeline_compiles(model: LoadedModel) -> None:
 def test_fast_path_equals_scikit_learn_on_any_rows(model: LoadedModel, batch: list[dict]) -> None:
     """Unseen and rare categories, missing values, infinities, out-of-range numbers."""
     prepared = model.prepare(pd.DataFrame(batch), warn_extra=False)
-    fast = model._fast_output(prepared)
+    fast = model._fast_output(column_arrays(prepared), prepared)
     slow = model.model.output(prepared)
     np.testing.assert_allclose(fast, slow, rtol=1e-12, atol=1e-12)
+
+
+@given(batch=st.lists(rows, min_size=1, max_size=12))
+@settings(derandomize=True, max_examples=60, deadline=None)
+def test_the_servers_column_arrays_score_like_scikit_learn(
+    model: LoadedModel, batch: list[dict]
+) -> None:
+    """The arrays a server builds from JSON, scored without a DataFrame, give the same."""
+    names = [c.name for c in model.info.columns]
+    body = SimpleNamespace(
+        records=None, columns=SimpleNamespace(**{n: [row[n] for row in batch] for n in names})
+    )
+    arrays = body_columns(body, model.info.columns)
+    slow = model.model.output(model.prepare(pd.DataFrame(batch), warn_extra=False))
+    np.testing.assert_allclose(model._fast_output(arrays, None), slow, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(model.output_columns(arrays), slow, rtol=1e-12, atol=1e-12)
 
 
 def test_a_fast_path_that_differs_turns_itself_off(model: LoadedModel) -> None:
@@ -85,7 +104,7 @@ def test_a_fast_path_that_differs_turns_itself_off(model: LoadedModel) -> None:
     assert model._fast is not None
     original = model._fast_output
     model._checks_left = 1
-    model._fast_output = lambda prepared: original(prepared) + 0.25  # type: ignore[method-assign]
+    model._fast_output = lambda *args: original(*args) + 0.25  # type: ignore[method-assign]
     try:
         expected = model.model.output(model.prepare(frame))
         np.testing.assert_allclose(model.predict_proba(frame), expected)

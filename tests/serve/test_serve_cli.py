@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -66,14 +68,14 @@ class Server:
 def serve(workspace: Path, tmp_path: Path) -> Iterator[Any]:
     started: list[Server] = []
 
-    def start(*options: str) -> Server:
+    def start(*options: str, at: Path = workspace) -> Server:
         port = free_port()
         token_file = tmp_path / "token"
         token_file.write_text(TOKEN)
         command = [
             MLWRIGHT,
             "--workspace",
-            str(workspace),
+            str(at),
             "serve",
             "bc@production",
             "--port",
@@ -244,3 +246,76 @@ def test_a_row_unlike_the_training_data_is_scored_with_warnings(
     by_id = {row["prediction_id"]: row["warnings"] for row in logged}
     assert by_id[body["prediction_ids"][1]] == [f"out_of_range:{column}"]
     assert by_id[body["prediction_ids"][0]] == []
+
+
+def test_a_followed_alias_switches_versions_under_load_without_a_failed_request(
+    serve: Any, workspace: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "ws"
+    shutil.copytree(workspace, copy)
+    with mlwright.Workspace(copy) as ws:
+        run_id = ws.model_version("bc:1").run_id
+        ws.register(run_id, "bc")  # bc:2, not yet where the alias points
+    server = serve("--no-log", "--follow-alias", "--follow-every", "0.2", at=copy)
+    seen: list[list[str]] = [[] for _ in range(4)]
+    failures: list[str] = []
+    stop = threading.Event()
+
+    def send(mine: list[str]) -> None:
+        with httpx.Client(base_url=server.url, headers=AUTH, timeout=10) as client:
+            while not stop.is_set():
+                answer = client.post("/predict", json={"records": records(2)})
+                if answer.status_code != 200:
+                    failures.append(answer.text)
+                else:
+                    mine.append(answer.json()["model"])
+
+    threads = [threading.Thread(target=send, args=(mine,)) for mine in seen]
+    for thread in threads:
+        thread.start()
+    try:
+        time.sleep(1.0)
+        with mlwright.Workspace(copy) as ws:
+            ws.set_alias("bc", 2, "production")
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not any("bc:2" in mine for mine in seen):
+            time.sleep(0.1)
+        time.sleep(0.5)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    assert failures == []
+    assert all(mine for mine in seen)
+    for mine in seen:
+        assert set(mine) <= {"bc:1", "bc:2"}
+        switched = mine.index("bc:2") if "bc:2" in mine else len(mine)
+        assert set(mine[switched:]) <= {"bc:2"}, "once switched, never back"
+    assert any("bc:2" in mine for mine in seen), "the server switched"
+    metrics = httpx.get(server.url + "/metrics", headers=AUTH).text
+    assert 'mlwright_model_switches_total{outcome="switched"} 1.0' in metrics
+
+
+def test_a_version_that_needs_other_columns_is_refused_and_the_old_one_kept(
+    serve: Any, workspace: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "ws"
+    shutil.copytree(workspace, copy)
+    with mlwright.Workspace(copy) as ws:
+        fewer = breast_cancer().drop(columns=["mean radius"])
+        ws.ingest(fewer, name="fewer")
+        run = ws.train("fewer", target="target", time_budget=2, families=["lightgbm"], seed=0)
+        ws.register(run.id, "bc")
+    server = serve("--no-log", "--follow-alias", "--follow-every", "0.2", at=copy)
+    with mlwright.Workspace(copy) as ws:
+        ws.set_alias("bc", 2, "production")
+    metrics = ""
+    with httpx.Client(base_url=server.url, headers=AUTH, timeout=10) as client:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and 'outcome="refused"' not in metrics:
+            time.sleep(0.2)
+            metrics = client.get("/metrics").text
+        answer = client.post("/predict", json={"records": records(1)})
+    assert 'mlwright_model_switches_total{outcome="refused"} 1.0' in metrics
+    assert answer.status_code == 200
+    assert answer.json()["model"] == "bc:1"

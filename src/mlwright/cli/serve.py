@@ -4,7 +4,9 @@ Binding anything but loopback needs a bearer token (``--token-file``), unless ``
 says otherwise on purpose. With ``--workers N`` uvicorn starts N processes, each of which
 builds its app from the settings passed in ``MLWRIGHT_SERVE`` (see :func:`app_from_env`).
 SIGTERM stops taking connections, turns ``/ready`` false, lets requests in flight finish
-within ``--drain-timeout`` and then flushes the prediction log.
+within ``--drain-timeout`` and then flushes the prediction log. With ``--follow-alias``
+each worker checks every ``--follow-every`` seconds where ``NAME@ALIAS`` points, and
+switches to a new version without failing a request (see :class:`AliasFollower`).
 """
 
 from __future__ import annotations
@@ -48,10 +50,18 @@ def serve(
     log: Annotated[
         bool, typer.Option("--log/--no-log", help="Keep the prediction log in the workspace.")
     ] = True,
+    follow_alias: Annotated[
+        bool,
+        typer.Option(help="Switch to the new version when NAME@ALIAS moves (no restart)."),
+    ] = False,
+    follow_every: Annotated[
+        float, typer.Option(help="Seconds between checks of the alias (--follow-alias).")
+    ] = 5.0,
 ) -> None:
     """Serve a model: POST /predict, /feedback; GET /health, /ready, /metadata, /metrics."""
     import uvicorn
 
+    from mlwright.registry.refs import parse_model_ref
     from mlwright.workspace.models import is_package_path
 
     token = _read_token(token_file)
@@ -62,6 +72,12 @@ def serve(
     if workers < 1:
         msg = f"--workers must be at least 1, got {workers}"
         raise ConfigError(msg, hint="one worker per core is a good start")
+    if follow_alias and (is_package_path(ref) or parse_model_ref(ref).alias is None):
+        msg = f"--follow-alias needs a reference of the form NAME@ALIAS, not {ref!r}"
+        raise ConfigError(msg, hint="e.g. mlwright serve churn@production --follow-alias")
+    if not follow_every > 0:
+        msg = f"--follow-every must be a positive number of seconds, got {follow_every:g}"
+        raise ConfigError(msg, hint="the default, 5 s, suits most deployments")
     with workspace_from(ctx) as ws:
         settings = {
             "ref": ref,
@@ -72,6 +88,8 @@ def serve(
             "max_bytes": max_bytes,
             "timeout": timeout,
             "log": log,
+            "follow": follow_alias,
+            "follow_every": follow_every,
         }
         if not is_package_path(ref):
             ws.model_version(ref)  # an unknown reference is refused before anything starts
@@ -112,11 +130,45 @@ def app_from_env() -> Any:
         max_rows=settings["max_rows"],
         max_bytes=settings["max_bytes"],
         request_timeout_s=settings["timeout"],
+        follow_every_s=settings["follow_every"],
     )
     logs = _logs(Path(settings["workspace"])) if settings["log"] else (None, None)
-    app = create_app(model, config, prediction_log=logs[0], feedback_log=logs[1])
+    follow = None
+    if settings["follow"]:
+        follow = AliasFollower(settings["workspace"], settings["store_uri"], ref, model)
+    app = create_app(model, config, prediction_log=logs[0], feedback_log=logs[1], follow=follow)
     _BUILT.append(app)
     return app
+
+
+class AliasFollower:
+    """Where ``NAME@ALIAS`` points now: the newly pointed-to version, loaded, once per move.
+
+    Each call opens the workspace briefly (the server holds no store connection between
+    checks); a version it has returned once is not returned again, even if the server
+    refused it, so a refused version is not reloaded every few seconds.
+    """
+
+    def __init__(self, workspace: str, store_uri: str, ref: str, current: Any) -> None:
+        from mlwright.registry.refs import parse_model_ref
+
+        self.workspace = workspace
+        self.store_uri = store_uri
+        self.ref = parse_model_ref(ref)
+        self.version = current.source.version
+
+    def __call__(self) -> Any:
+        """The model the alias points to, if it moved since the last call; else None."""
+        from mlwright.workspace import Workspace
+
+        with Workspace(self.workspace, store_uri=self.store_uri) as ws:
+            record = ws.model_version(str(self.ref))
+            if record.version == self.version:
+                return None
+            self.version = record.version
+            model = ws.load_model(f"{record.name}:{record.version}")
+        model.set_threads(1)
+        return model
 
 
 def _logs(workspace: Path) -> tuple[Any, Any]:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     import numpy as np
     import pandas as pd
@@ -44,24 +44,33 @@ class FastPipeline:
     blocks: tuple[tuple[tuple[str, ...], str, tuple[Step, ...]], ...]
     estimator: Any
 
-    def transform(self, frame: pd.DataFrame, columns: dict[str, np.ndarray]) -> np.ndarray:
-        """The feature matrix the estimator was fitted on, for the rows of ``frame``.
+    @property
+    def needs_frame(self) -> bool:
+        """Whether a block reads a DataFrame (dates do), not only column arrays."""
+        return any(kind == "frame" for _, kind, _ in self.blocks)
 
-        ``columns`` holds each column of ``frame`` as an array (see :func:`column_arrays`),
-        shared by the pipelines of an ensemble.
+    def transform(
+        self, columns: Mapping[str, np.ndarray], frame: pd.DataFrame | None = None
+    ) -> np.ndarray:
+        """The feature matrix the estimator was fitted on.
+
+        ``columns`` holds each input column as an array (see :func:`column_arrays`), shared
+        by the pipelines of an ensemble; ``frame`` the same rows as a DataFrame, needed only
+        when :attr:`needs_frame`.
         """
         import numpy as np
 
         from mlwright.learn.transformers import category_labels
 
         outputs = []
-        n = len(frame)
+        n = len(next(iter(columns.values()))) if columns else len(frame)  # type: ignore[arg-type]
         for names, kind, steps in self.blocks:
             if kind == "numbers":
                 values: Any = _numbers(np.column_stack([columns[c] for c in names]))
             elif kind in ("labels", "whole-labels"):
                 values = category_labels([columns[c] for c in names], kind == "whole-labels")
             else:
+                assert frame is not None, "this pipeline needs the rows as a DataFrame"
                 values = frame[list(names)]
             for step in steps:
                 values = step(values)

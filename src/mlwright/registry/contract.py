@@ -101,9 +101,13 @@ class DataContract:
             threshold=float(data.get("threshold", 0.5)),
         )
 
-    def check(self, prepared: pd.DataFrame, output: np.ndarray | None = None) -> list[list[dict]]:
-        """The warnings of each row of ``prepared`` (input checked by ``prepare_input``).
+    def check(
+        self, columns: Mapping[str, Any], output: np.ndarray | None = None
+    ) -> list[list[dict]]:
+        """The warnings of each row of ``columns``.
 
+        ``columns`` maps each input column to its values: a DataFrame checked by
+        ``prepare_input``, or arrays as a server has them (``mlwright.serve.requests``).
         ``output`` is the model's probabilities, for the confidence check (None: skipped).
         Each warning is ``{"column", "reason", "message"}``; ``column`` is None for the
         row-level reasons.
@@ -111,14 +115,21 @@ class DataContract:
         import numpy as np
         import pandas as pd
 
-        n = len(prepared)
+        # A server checks every request, mostly of one row: each step below is chosen to
+        # cost microseconds on few rows as well as to be vectorised on many.
+        arrays = {c.name: np.asarray(columns[c.name]) for c in self.columns}
+        n = len(next(iter(arrays.values()))) if arrays else (0 if output is None else len(output))
         found: list[list[dict]] = [[] for _ in range(n)]
         n_missing = np.zeros(n, dtype=np.int64)
         for column in self.columns:
-            values = prepared[column.name].to_numpy()
-            missing = np.asarray(pd.isna(values), dtype=bool)
-            n_missing += missing
-            if column.missing_share == 0 and missing.any():
+            values = arrays[column.name]
+            floats = values.dtype.kind == "f"
+            missing = np.isnan(values) if floats else np.asarray(pd.isna(values), dtype=bool)
+            if not missing.any():
+                missing = None
+            else:
+                n_missing += missing
+            if missing is not None and column.missing_share == 0:
                 for i in np.flatnonzero(missing):
                     found[i].append(
                         _warning(column.name, "unexpected_missing", "missing; never in training")
@@ -166,30 +177,34 @@ def _warning(column: str | None, reason: str, message: str) -> dict:
 
 
 def _check_range(
-    column: ColumnContract, values: np.ndarray, missing: np.ndarray, found: list[list[dict]]
+    column: ColumnContract, values: np.ndarray, missing: np.ndarray | None, found: list[list[dict]]
 ) -> None:
     import numpy as np
 
-    # Nullable integer columns come as objects holding pd.NA: replace it before converting.
-    numbers = np.where(missing, np.nan, values).astype(np.float64)
+    numbers = values
+    if values.dtype.kind != "f":
+        # Nullable integer columns come as objects holding pd.NA: replace it before converting.
+        numbers = (values if missing is None else np.where(missing, np.nan, values)).astype(float)
     low, high = float(column.low), float(column.high)  # type: ignore[arg-type]
-    with np.errstate(invalid="ignore"):
-        outside = ~missing & ((numbers < low) | (numbers > high))
+    outside = (numbers < low) | (numbers > high)  # NaN (missing) compares False
+    if not outside.any():
+        return
     for i in np.flatnonzero(outside):
         message = f"{numbers[i]:.6g} is outside the training range [{low:.6g}, {high:.6g}]"
         found[i].append(_warning(column.name, "out_of_range", message))
 
 
 def _check_categories(
-    column: ColumnContract, values: np.ndarray, missing: np.ndarray, found: list[list[dict]]
+    column: ColumnContract, values: np.ndarray, missing: np.ndarray | None, found: list[list[dict]]
 ) -> None:
     from mlwright.learn.transformers import category_labels
 
     known = column.categories
     assert known is not None
-    labels = category_labels([values], whole_numbers=True)[:, 0]
-    for i, (text, absent) in enumerate(zip(labels, missing, strict=True)):
-        if not absent and text not in known:
+    if values.dtype != object or not all(type(v) is str for v in values):
+        values = category_labels([values], whole_numbers=True)[:, 0]
+    for i, text in enumerate(values):
+        if text not in known and (missing is None or not missing[i]):
             shown = text if len(text) <= 40 else text[:37] + "..."
             message = f"{shown!r} was never seen in training"
             found[i].append(_warning(column.name, "unseen_category", message))

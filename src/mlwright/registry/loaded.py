@@ -16,6 +16,8 @@ FAST_PATH_MAX_ROWS = 1024
 FAST_PATH_CHECKS = 20
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
     import numpy as np
     import pandas as pd
 
@@ -148,33 +150,61 @@ class LoadedModel:
         pipeline compiled to one; its first calls are checked against scikit-learn's path,
         and any difference turns it off for good.
         """
+        from mlwright.learn.fastpath import column_arrays
+
         if self._fast is None or len(prepared) > FAST_PATH_MAX_ROWS:
             return self.model.output(prepared)
-        fast = self._fast_output(prepared)
-        if self._checks_left > 0:
-            import numpy as np
+        return self._checked_fast(column_arrays(prepared), lambda: prepared)
 
+    def output_columns(self, columns: Mapping[str, np.ndarray]) -> np.ndarray:
+        """Like :meth:`output`, for rows given as one array per input column.
+
+        A server has its rows this way (``mlwright.serve.requests``): numbers as float64
+        with NaN, other values as objects with None. Few rows of a model with a fast path
+        are scored without building a DataFrame at all (the first calls are still checked
+        against the DataFrame path); otherwise the columns go through :meth:`prepare`.
+        """
+        import pandas as pd
+
+        def frame() -> pd.DataFrame:
+            return self.prepare(pd.DataFrame(columns), warn_extra=False)
+
+        n = len(next(iter(columns.values()))) if columns else 0
+        fast = self._fast
+        if fast is None or n > FAST_PATH_MAX_ROWS or any(f.needs_frame for f in fast):
+            return self.output(frame())
+        return self._checked_fast(columns, frame)
+
+    def _checked_fast(
+        self, columns: Mapping[str, np.ndarray], frame: Callable[[], pd.DataFrame]
+    ) -> np.ndarray:
+        """The fast path's output; its first calls are compared with scikit-learn's path."""
+        import numpy as np
+
+        prepared = frame() if any(f.needs_frame for f in self._fast or ()) else None
+        fast = self._fast_output(columns, prepared)
+        if self._checks_left > 0:
             self._checks_left -= 1
-            slow = self.model.output(prepared)
+            slow = self.model.output(frame() if prepared is None else prepared)
             if not np.allclose(fast, slow, rtol=1e-7, atol=1e-10):
                 logger.warning("the fast path of %s differs; turned off", self.source.ref)
                 self._fast = None
                 return slow
         return fast
 
-    def _fast_output(self, prepared: pd.DataFrame) -> np.ndarray:
+    def _fast_output(
+        self, columns: Mapping[str, np.ndarray], prepared: pd.DataFrame | None
+    ) -> np.ndarray:
         import numpy as np
 
         from mlwright.learn.evaluate import predict_output
-        from mlwright.learn.fastpath import column_arrays
         from mlwright.learn.task import TaskType
 
         task_type = TaskType(self.model.task_type)
         n_classes = len(self.model.classes or [])
         assert self._fast is not None
-        columns = column_arrays(prepared)
         outputs = [
-            predict_output(f.estimator, f.transform(prepared, columns), task_type, n_classes)
+            predict_output(f.estimator, f.transform(columns, prepared), task_type, n_classes)
             for f in self._fast
         ]
         return np.asarray(sum(w * o for w, o in zip(self.model.weights, outputs, strict=True)))

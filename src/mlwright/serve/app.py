@@ -8,22 +8,30 @@ a 4xx naming the field; only a fault of the server itself is a 5xx.
 Safety and load: bodies over ``max_bytes`` are refused (413) before they are parsed;
 bearer tokens are compared in constant time; requests queue for the model in a bounded
 queue (full: 503 with ``Retry-After``) and wait at most ``request_timeout_s`` (504).
+
+Following an alias: given ``follow`` (a function that returns a newer model, or None), the
+server asks it every ``follow_every_s`` seconds in the background and switches to what it
+returns between two model calls, so no request fails; a model that needs other input columns
+is refused (the request schema cannot change under a running server) and the old one kept.
 """
 
 # No `from __future__ import annotations` here: FastAPI reads the request model, which is
 # built at run time from the model's columns, from the endpoint's real annotation.
 
 import asyncio
+import contextlib
 import hmac
 import logging
 import time
+from collections.abc import Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from mlwright.core.errors import MlwrightError
 from mlwright.registry.loaded import LoadedModel
-from mlwright.serve.batcher import Batcher, Overloaded
+from mlwright.serve.batcher import Batcher, Columns, Overloaded
 from mlwright.serve.bodylimit import BodyLimit
 from mlwright.serve.metrics import RequestCounter, ServerMetrics
 
@@ -42,6 +50,14 @@ class ServeConfig:
     max_batch_rows: int = 4096
     request_timeout_s: float = 30.0
     retry_after_s: int = 1
+    follow_every_s: float = 5.0
+
+
+class _Serving:
+    """The model being served, replaced whole when a followed alias moves."""
+
+    def __init__(self, model: LoadedModel) -> None:
+        self.model = model
 
 
 def create_app(
@@ -50,6 +66,7 @@ def create_app(
     *,
     prediction_log: Any = None,
     feedback_log: Any = None,
+    follow: Callable[[], LoadedModel | None] | None = None,
 ) -> ASGIApp:
     """The ASGI app serving ``model``.
 
@@ -61,6 +78,9 @@ def create_app(
         Limits, token and timeouts.
     prediction_log, feedback_log
         Where scored rows and feedback go (``mlwright.serve.predlog``); None keeps no log.
+    follow
+        Called in a worker thread every ``config.follow_every_s`` seconds: a newer model to
+        switch to, or None to keep the current one.
     """
     import orjson
     from fastapi import Depends, FastAPI, Request
@@ -68,25 +88,65 @@ def create_app(
     from fastapi.responses import JSONResponse, Response
     from starlette.exceptions import HTTPException
 
-    from mlwright.serve.batch import score_prepared
     from mlwright.serve.predlog import (
         feedback_table,
         new_prediction_ids,
         prediction_table,
         warning_code,
     )
-    from mlwright.serve.requests import FeedbackRequest, PredictResponse, request_models
+    from mlwright.serve.requests import (
+        FeedbackRequest,
+        PredictResponse,
+        body_columns,
+        request_models,
+    )
 
+    serving = _Serving(model)
     metrics = ServerMetrics(model.model.classes)
+
+    def score(columns: Columns) -> tuple[list[Any], Any, LoadedModel]:
+        current = serving.model  # one model for the whole batch, even if a switch comes
+        output = current.output_columns(columns)
+        labels = current.labels(output).tolist()
+        return labels, (None if current.model.classes is None else output), current
+
     batcher = Batcher(
-        lambda frame: score_prepared(model, frame),
+        score,
         max_batch_rows=config.max_batch_rows,
         max_queue=config.max_queue,
         on_batch=metrics.batch_rows.observe,
     )
-    predict_request = request_models(model.info.columns, max_rows=config.max_rows)
-    names = [c.name for c in model.info.columns]
+    input_columns = model.info.columns
+    predict_request = request_models(input_columns, max_rows=config.max_rows)
     log_name = model.source.name or _package_log_name(model.source.ref)
+
+    async def follow_alias() -> None:
+        assert follow is not None
+        while True:
+            await asyncio.sleep(config.follow_every_s)
+            try:
+                newer = await asyncio.to_thread(follow)
+            except Exception:  # the store or the package failed: keep serving, try again
+                logger.exception("checking for a newer model failed; still serving %s", ref())
+                metrics.switches.labels(outcome="failed").inc()
+                continue
+            if newer is None:
+                continue
+            if newer.info.columns != input_columns:
+                logger.error(
+                    "not switching to %s: it reads other input columns than %s; "
+                    "restart the server to serve it",
+                    newer.source.ref,
+                    ref(),
+                )
+                metrics.switches.labels(outcome="refused").inc()
+                continue
+            logger.warning("switching from %s to %s", ref(), newer.source.ref)
+            serving.model = newer
+            metrics.switches.labels(outcome="switched").inc()
+
+    def ref() -> str:
+        return serving.model.source.ref
 
     @asynccontextmanager
     async def lifespan(app: Any) -> Any:
@@ -96,10 +156,15 @@ def create_app(
             prediction_log.start()
         if feedback_log is not None:
             feedback_log.start()
+        watcher = None if follow is None else asyncio.create_task(follow_alias())
         try:
             yield
         finally:
             app.state.draining = True
+            if watcher is not None:
+                watcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watcher
             await batcher.stop()
             for log in (prediction_log, feedback_log):
                 if log is not None:
@@ -168,16 +233,17 @@ def create_app(
         if app.state.draining or not log_ok:
             reason = "draining" if app.state.draining else "prediction log failing"
             return error(503, "not_ready", reason)
-        return {"ready": True, "model": model.source.ref}
+        return {"ready": True, "model": ref()}
 
     @app.get("/metadata", dependencies=guarded, summary="The model: reference, schema, metrics.")
     async def metadata() -> dict[str, Any]:
-        info = model.info
+        current = serving.model
+        info = current.info
         return {
-            "model": model.source.ref,
-            "name": model.source.name,
-            "version": model.source.version,
-            "run_id": model.source.run_id,
+            "model": current.source.ref,
+            "name": current.source.name,
+            "version": current.source.version,
+            "run_id": current.source.run_id,
             "task_type": info.task_type,
             "target": info.target,
             "classes": None if info.classes is None else [str(c) for c in info.classes],
@@ -190,23 +256,13 @@ def create_app(
         return Response(metrics.render(), media_type="text/plain; version=0.0.4")
 
     async def predict(body: Any) -> Any:
-        import pandas as pd
-
         started = time.perf_counter()
-        if (body.records is None) == (body.columns is None):
-            return error(422, "invalid_input", "give exactly one of 'records' and 'columns'")
-        if body.records is not None:
-            frame = pd.DataFrame([list(r.__dict__.values()) for r in body.records], columns=names)
-        else:
-            lists = list(body.columns.__dict__.values())
-            if len({len(values) for values in lists}) > 1:
-                return error(422, "invalid_input", "every column must hold as many values")
-            frame = pd.DataFrame(dict(zip(names, lists, strict=True)))
-        if frame.empty:
-            return error(422, "invalid_input", "no rows to score")
         try:
-            prepared = model.prepare(frame, warn_extra=False)
-            scored = await asyncio.wait_for(batcher.submit(prepared), config.request_timeout_s)
+            columns = body_columns(body, input_columns)
+        except ValueError as exc:
+            return error(422, "invalid_input", str(exc))
+        try:
+            scored = await asyncio.wait_for(batcher.submit(columns), config.request_timeout_s)
         except Overloaded:
             return error(
                 503,
@@ -220,35 +276,42 @@ def create_app(
             field = exc.fields.get("column")
             details = [{"field": str(field), "problem": exc.message}] if field else []
             return error(422, "invalid_input", exc.message, details)
-        ids = new_prediction_ids(len(frame))
+        used: LoadedModel = scored.model
+        ids = new_prediction_ids(len(scored.predictions))
         metrics.scored(scored.predictions)
         probabilities = None
         if scored.probabilities is not None:
             probabilities = {
                 str(label): scored.probabilities[:, j].tolist()
-                for j, label in enumerate(model.model.classes or [])
+                for j, label in enumerate(used.model.classes or [])
             }
-        warnings = model.contract.check(prepared, scored.probabilities)
+        warnings = used.contract.check(columns, scored.probabilities)
         metrics.warned(warnings)
         latency_ms = (time.perf_counter() - started) * 1000
         if prediction_log is not None:
-            rows = prediction_table(
-                frame,
-                scored.predictions,
-                prediction_ids=ids,
-                model_name=log_name,
-                model_version=model.source.version,
-                model_ref=model.source.ref,
-                latency_ms=latency_ms,
-                probabilities=probabilities,
-                warnings=[[warning_code(w) for w in row] for row in warnings],
-            )
+            stamp = datetime.now(UTC)
+
+            # Built by the log's writer thread, off the event loop.
+            def rows() -> Any:
+                return prediction_table(
+                    columns,
+                    scored.predictions,
+                    prediction_ids=ids,
+                    model_name=log_name,
+                    model_version=used.source.version,
+                    model_ref=used.source.ref,
+                    latency_ms=latency_ms,
+                    probabilities=probabilities,
+                    warnings=[[warning_code(w) for w in row] for row in warnings],
+                    timestamp=stamp,
+                )
+
             await prediction_log.append_async(rows)
         # Serialised here with orjson: the response model documents the answer, but running
         # every answer through it costs more than scoring a row.
         answer = {
-            "model": model.source.ref,
-            "version": model.source.version,
+            "model": used.source.ref,
+            "version": used.source.version,
             "prediction_ids": ids,
             "predictions": scored.predictions,
             "probabilities": probabilities,

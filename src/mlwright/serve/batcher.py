@@ -17,31 +17,54 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     import numpy as np
-    import pandas as pd
 
 
 class Overloaded(Exception):
     """The queue is full; the caller should retry later."""
 
 
+# A request's rows as one array per input column (see ``mlwright.serve.requests``).
+Columns = dict[str, "np.ndarray"]
+
+
 @dataclass(frozen=True, slots=True)
 class Scored:
-    """One request's share of a batch: predictions, and probabilities for a classifier."""
+    """One request's share of a batch.
+
+    Its predictions, probabilities for a classifier, and the model that scored them (a
+    server following an alias may switch between batches).
+    """
 
     predictions: list[Any]
     probabilities: np.ndarray | None
+    model: Any = None
+
+
+def n_rows(columns: Columns) -> int:
+    """How many rows ``columns`` holds."""
+    return len(next(iter(columns.values()))) if columns else 0
+
+
+def _concatenated(parts: list[Columns]) -> Columns:
+    import numpy as np
+
+    if len(parts) == 1:
+        return parts[0]
+    return {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
 
 
 class Batcher:
-    """Feeds queued frames to ``score`` in batches of up to ``max_batch_rows`` rows.
+    """Feeds queued requests to ``score`` in batches of up to ``max_batch_rows`` rows.
 
-    ``score`` runs in a worker thread, so the event loop keeps accepting and parsing
-    requests while the model works; ``on_batch`` hears the row count of every model call.
+    ``score`` takes the rows of several requests as one set of columns and returns their
+    predictions, probabilities (or None) and the model it used. It runs in a worker thread,
+    so the event loop keeps accepting and parsing requests while the model works;
+    ``on_batch`` hears the row count of every model call.
     """
 
     def __init__(
         self,
-        score: Callable[[pd.DataFrame], tuple[list[Any], np.ndarray | None]],
+        score: Callable[[Columns], tuple[list[Any], np.ndarray | None, Any]],
         *,
         max_batch_rows: int = 4096,
         max_queue: int = 256,
@@ -51,7 +74,7 @@ class Batcher:
         self._on_batch = on_batch
         self.max_batch_rows = max_batch_rows
         self.max_queue = max_queue
-        self._queue: asyncio.Queue[tuple[pd.DataFrame, asyncio.Future[Scored]]] | None = None
+        self._queue: asyncio.Queue[tuple[Columns, asyncio.Future[Scored]]] | None = None
         self._worker: asyncio.Task[None] | None = None
 
     @property
@@ -73,13 +96,13 @@ class Batcher:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._worker
 
-    async def submit(self, frame: pd.DataFrame) -> Scored:
-        """Score ``frame`` in the next batch; raises Overloaded when the queue is full."""
+    async def submit(self, columns: Columns) -> Scored:
+        """Score ``columns`` in the next batch; raises Overloaded when the queue is full."""
         assert self._queue is not None, "start() the batcher first"
         if self._queue.qsize() >= self.max_queue:
             raise Overloaded
         future: asyncio.Future[Scored] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait((frame, future))
+        self._queue.put_nowait((columns, future))
         return await future
 
     async def _run(self) -> None:
@@ -87,12 +110,12 @@ class Batcher:
         queue = self._queue
         while True:
             batch = [await queue.get()]
-            rows = len(batch[0][0])
+            rows = n_rows(batch[0][0])
             while not queue.empty() and rows < self.max_batch_rows:
                 item = queue.get_nowait()
                 batch.append(item)
-                rows += len(item[0])
-            live = [(frame, future) for frame, future in batch if not future.done()]
+                rows += n_rows(item[0])
+            live = [(columns, future) for columns, future in batch if not future.done()]
             try:
                 if live:
                     await self._score_batch(live)
@@ -100,38 +123,35 @@ class Batcher:
                 for _ in batch:
                     queue.task_done()
 
-    async def _score_batch(self, batch: list[tuple[pd.DataFrame, asyncio.Future[Scored]]]) -> None:
-        import pandas as pd
-
-        frames = [frame for frame, _ in batch]
-        combined = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    async def _score_batch(self, batch: list[tuple[Columns, asyncio.Future[Scored]]]) -> None:
+        combined = _concatenated([columns for columns, _ in batch])
         if self._on_batch is not None:
-            self._on_batch(len(combined))
+            self._on_batch(n_rows(combined))
         try:
-            predictions, proba = await asyncio.to_thread(self._score, combined)
+            predictions, proba, model = await asyncio.to_thread(self._score, combined)
         except Exception as exc:
             if len(batch) == 1:
                 _settle(batch[0][1], exc)
                 return
             # One bad request must not fail the others: score each on its own.
             del exc
-            for frame, future in batch:
-                await self._score_alone(frame, future)
+            for columns, future in batch:
+                await self._score_alone(columns, future)
             return
         start = 0
-        for frame, future in batch:
-            end = start + len(frame)
+        for columns, future in batch:
+            end = start + n_rows(columns)
             share = None if proba is None else proba[start:end]
-            _settle(future, Scored(predictions[start:end], share))
+            _settle(future, Scored(predictions[start:end], share, model))
             start = end
 
-    async def _score_alone(self, frame: pd.DataFrame, future: asyncio.Future[Scored]) -> None:
+    async def _score_alone(self, columns: Columns, future: asyncio.Future[Scored]) -> None:
         try:
-            predictions, proba = await asyncio.to_thread(self._score, frame)
+            predictions, proba, model = await asyncio.to_thread(self._score, columns)
         except Exception as exc:
             _settle(future, exc)
         else:
-            _settle(future, Scored(predictions, proba))
+            _settle(future, Scored(predictions, proba, model))
 
 
 def _settle(future: asyncio.Future[Scored], outcome: Scored | BaseException) -> None:

@@ -50,6 +50,13 @@ class ServerMetrics:
             ["reason", "column"],
             registry=self.registry,
         )
+        self.switches = Counter(
+            "mlwright_model_switches",
+            "Checks that found a newer model for a followed alias, by outcome "
+            "(switched, refused: other input columns, failed: could not check or load).",
+            ["outcome"],
+            registry=self.registry,
+        )
         self.classes = classes
         if classes is not None:
             self.predicted = Counter(

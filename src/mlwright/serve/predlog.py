@@ -70,6 +70,8 @@ PROBA_PREFIX = "proba_"
 _FIRST_WAIT_S = 0.001
 _MAX_WAIT_S = 0.05
 _STOP = object()
+# What append takes: a table, row dicts, or a function the writer calls to get either.
+Batch = Any
 
 
 def new_prediction_ids(n: int) -> list[str]:
@@ -266,8 +268,12 @@ class _ParquetLog:
             self._thread.start()
         return self
 
-    def append(self, batch: pa.Table | list[dict[str, Any]]) -> None:
+    def append(self, batch: Batch) -> None:
         """Queue rows for writing, blocking while the queue is full.
+
+        ``batch`` is a table, a list of row dicts, or a function returning either, which the
+        writer thread calls (so that building the table costs the caller nothing; its
+        mistakes then stop the writer rather than raise here).
 
         Raises
         ------
@@ -276,17 +282,17 @@ class _ParquetLog:
         StoreError
             The log is not started, is closed, or its writer has failed.
         """
-        table = self._checked(batch)
-        if table.num_rows == 0:
+        table = batch if callable(batch) else self._checked(batch)
+        if not callable(table) and table.num_rows == 0:
             return
         with self._space:
             while not self._offer(table):
                 self._space.wait(_MAX_WAIT_S)
 
-    async def append_async(self, batch: pa.Table | list[dict[str, Any]]) -> None:
+    async def append_async(self, batch: Batch) -> None:
         """Like :meth:`append`, but wait for room without blocking the asyncio event loop."""
-        table = self._checked(batch)
-        if table.num_rows == 0:
+        table = batch if callable(batch) else self._checked(batch)
+        if not callable(table) and table.num_rows == 0:
             return
         wait_s = _FIRST_WAIT_S
         while True:
@@ -354,7 +360,7 @@ class _ParquetLog:
             check_name(name, "model")
         return table.replace_schema_metadata(None)
 
-    def _offer(self, table: pa.Table) -> bool:
+    def _offer(self, table: pa.Table | Callable[[], Any]) -> bool:
         """Queue ``table`` if there is room (called holding ``_space``)."""
         if self._closed:
             msg = f"the {self.kind} in {self.folder} is closed"
@@ -392,7 +398,9 @@ class _ParquetLog:
                         self._space.notify_all()
                 if item is _STOP:
                     break
-                if item is not None:
+                if callable(item):
+                    item = self._checked(item())
+                if item is not None and item.num_rows:
                     pending.append(item)
                     n_pending += item.num_rows
                     if deadline is None:

@@ -30,6 +30,8 @@ from mlwright.registry.inputs import FALSE_WORDS, TRUE_WORDS
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    import numpy as np
+
     from mlwright.registry.package import InputColumn
 
 
@@ -91,6 +93,47 @@ def request_models(columns: Sequence[InputColumn], *, max_rows: int) -> type[Bas
         records=(list[record] | None, Field(default=None, max_length=max_rows)),  # type: ignore[valid-type]
         columns=(columnar | None, None),
     )
+
+
+def body_columns(body: Any, columns: Sequence[InputColumn]) -> dict[str, np.ndarray]:
+    """The rows of a validated ``POST /predict`` body, as one array per input column.
+
+    Number columns are float64 with NaN where a value is missing; the others hold the
+    validated values (text, booleans, datetimes) as objects, None where missing. This is
+    what ``LoadedModel.output_columns`` scores and the data contract checks.
+
+    Raises
+    ------
+    ValueError
+        Neither or both of ``records`` and ``columns``, lists of different lengths, or no rows.
+    """
+    import numpy as np
+
+    if (body.records is None) == (body.columns is None):
+        msg = "give exactly one of 'records' and 'columns'"
+        raise ValueError(msg)
+    if body.records is not None:
+        rows = [tuple(record.__dict__.values()) for record in body.records]
+        lists: list[Any] = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
+    else:
+        lists = list(body.columns.__dict__.values())
+        if len({len(values) for values in lists}) > 1:
+            msg = "every column must hold as many values"
+            raise ValueError(msg)
+    if not lists or len(lists[0]) == 0:
+        msg = "no rows to score"
+        raise ValueError(msg)
+    arrays = {}
+    for column, values in zip(columns, lists, strict=True):
+        dtype = column.dtype.upper()
+        numeric = is_numeric_type(dtype) and dtype != "BOOLEAN" and not is_temporal_type(dtype)
+        if numeric:
+            arrays[column.name] = np.array(values, dtype=np.float64)  # None becomes NaN
+        else:
+            array = np.empty(len(values), dtype=object)
+            array[:] = values
+            arrays[column.name] = array
+    return arrays
 
 
 class Feedback(BaseModel):
