@@ -36,6 +36,7 @@ from mlwright.serve.bodylimit import BodyLimit
 from mlwright.serve.metrics import RequestCounter, ServerMetrics
 
 ASGIApp = Any
+NOT_INPUT = "the request does not fit the model's input"
 logger = logging.getLogger(__name__)
 
 
@@ -85,7 +86,7 @@ def create_app(
     import orjson
     from fastapi import Depends, FastAPI, Request
     from fastapi.exceptions import RequestValidationError
-    from fastapi.responses import JSONResponse, Response
+    from fastapi.responses import JSONResponse, PlainTextResponse, Response
     from starlette.exceptions import HTTPException
 
     from mlwright.serve.predlog import (
@@ -98,6 +99,7 @@ def create_app(
         FeedbackRequest,
         PredictResponse,
         body_columns,
+        error_responses,
         request_models,
     )
 
@@ -198,10 +200,12 @@ def create_app(
             {"field": ".".join(str(part) for part in p.get("loc", ())[1:]), "problem": p["msg"]}
             for p in problems[:50]
         ]
-        return error(422, "invalid_input", "the request does not fit the model's input", details)
+        return error(422, "invalid_input", NOT_INPUT, details)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Any:
+        if exc.status_code == 400:  # FastAPI's answer to a body it cannot decode (not UTF-8)
+            return error(400, "malformed_json", "the body is not valid JSON")
         codes = {401: "unauthorized", 404: "not_found", 405: "method_not_allowed"}
         headers = dict(exc.headers or {})
         return error(
@@ -222,12 +226,17 @@ def create_app(
             raise HTTPException(401, "unauthorized", headers={"WWW-Authenticate": "Bearer"})
 
     guarded = [Depends(authorised)]
+    locked = error_responses(401)
 
     @app.get("/health", summary="The process is alive.")
     async def health() -> dict[str, str]:
         return {"status": "alive"}
 
-    @app.get("/ready", summary="The model is loaded and the server takes requests.")
+    @app.get(
+        "/ready",
+        summary="The model is loaded and the server takes requests.",
+        responses=error_responses(503),
+    )
     async def ready() -> Any:
         log_ok = prediction_log is None or prediction_log.healthy
         if app.state.draining or not log_ok:
@@ -235,7 +244,12 @@ def create_app(
             return error(503, "not_ready", reason)
         return {"ready": True, "model": ref()}
 
-    @app.get("/metadata", dependencies=guarded, summary="The model: reference, schema, metrics.")
+    @app.get(
+        "/metadata",
+        dependencies=guarded,
+        summary="The model: reference, schema, metrics.",
+        responses=locked,
+    )
     async def metadata() -> dict[str, Any]:
         current = serving.model
         info = current.info
@@ -251,7 +265,13 @@ def create_app(
             "metrics": info.metrics,
         }
 
-    @app.get("/metrics", dependencies=guarded, summary="Prometheus metrics.")
+    @app.get(
+        "/metrics",
+        dependencies=guarded,
+        summary="Prometheus metrics.",
+        response_class=PlainTextResponse,
+        responses=locked,
+    )
     async def prometheus() -> Any:
         return Response(metrics.render(), media_type="text/plain; version=0.0.4")
 
@@ -273,9 +293,13 @@ def create_app(
         except TimeoutError:
             return error(504, "timeout", f"no answer within {config.request_timeout_s:g} s")
         except MlwrightError as exc:
+            # The message names the value; the answer must not repeat submitted data.
             field = exc.fields.get("column")
-            details = [{"field": str(field), "problem": exc.message}] if field else []
-            return error(422, "invalid_input", exc.message, details)
+            problem = "a value that cannot be read as the column's type"
+            details = [{"field": str(field), "problem": problem}] if field else []
+            return error(
+                422, "invalid_input", "the request does not fit the model's input", details
+            )
         used: LoadedModel = scored.model
         ids = new_prediction_ids(len(scored.predictions))
         metrics.scored(scored.predictions)
@@ -325,9 +349,15 @@ def create_app(
         dependencies=guarded,
         response_model=PredictResponse,
         summary="Score rows: 'records' (a list of rows) or 'columns' (a list per column).",
+        responses=error_responses(400, 401, 413, 422, 503, 504),
     )(predict)
 
-    @app.post("/feedback", dependencies=guarded, summary="Outcomes of earlier predictions.")
+    @app.post(
+        "/feedback",
+        dependencies=guarded,
+        summary="Outcomes of earlier predictions.",
+        responses=error_responses(400, 401, 413, 422),
+    )
     async def feedback(body: FeedbackRequest) -> dict[str, int]:
         if feedback_log is not None:
             ids = [f.prediction_id for f in body.feedback]

@@ -399,7 +399,7 @@ class _ParquetLog:
                 if item is _STOP:
                     break
                 if callable(item):
-                    item = self._checked(item())
+                    item = self._built(item)
                 if item is not None and item.num_rows:
                     pending.append(item)
                     n_pending += item.num_rows
@@ -422,6 +422,18 @@ class _ParquetLog:
             with self._space:
                 self._error = exc
                 self._space.notify_all()
+
+    def _built(self, build: Callable[[], Any]) -> pa.Table | None:
+        """The table a deferred batch builds.
+
+        A batch that cannot be built is logged as lost rather than stopping the writer (and
+        with it every later request's rows).
+        """
+        try:
+            return self._checked(build())
+        except Exception:
+            logger.exception("a batch for the %s in %s could not be built", self.kind, self.folder)
+            return None
 
     def _flush(self, tables: list[pa.Table]) -> None:
         """Write buffered batches as one part file per model and day (per schema if need be)."""

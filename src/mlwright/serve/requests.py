@@ -10,7 +10,7 @@ are ISO 8601 strings. Every column must be present in every row (null for missin
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import (
@@ -21,7 +21,9 @@ from pydantic import (
     Field,
     StrictBool,
     StrictStr,
+    WithJsonSchema,
     create_model,
+    model_validator,
 )
 
 from mlwright.data.schema import is_numeric_type, is_temporal_type
@@ -56,7 +58,50 @@ def _truth(value: Any) -> Any:
     return value
 
 
-Truth = Annotated[StrictBool, BeforeValidator(_truth)]
+# Documented as what it is: a JSON boolean or one of the words (any case, spaces trimmed).
+_WORDS = {"type": "string", "enum": sorted(TRUE_WORDS | FALSE_WORDS)}
+Truth = Annotated[
+    StrictBool,
+    BeforeValidator(_truth),
+    WithJsonSchema({"anyOf": [{"type": "boolean"}, _WORDS]}),
+]
+
+# pandas' timestamps (nanoseconds since 1970 in 64 bits) span these; a date outside cannot
+# be scored.
+EARLIEST = datetime(1677, 9, 22, tzinfo=UTC)
+LATEST = datetime(2262, 4, 11, tzinfo=UTC)
+
+
+def _iso_text(value: Any) -> Any:
+    if not isinstance(value, str):
+        msg = "must be an ISO 8601 date or date-time string"
+        raise ValueError(msg)  # pydantic would read a number as Unix time; the document says text
+    return value
+
+
+def _in_range_utc(value: datetime) -> datetime:
+    """The time as naive UTC: rows with different offsets (or none) then make one column."""
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    if not EARLIEST <= aware <= LATEST:
+        msg = "must be a date between 1677-09-22 and 2262-04-11"
+        raise ValueError(msg)
+    return aware.astimezone(UTC).replace(tzinfo=None)
+
+
+Moment = Annotated[datetime, BeforeValidator(_iso_text), AfterValidator(_in_range_utc)]
+
+
+def _unicode(value: str) -> str:
+    """Refuse lone surrogates (JSON "\ud800"): they are not text and cannot be stored."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        msg = "must be valid Unicode text (no lone surrogates)"
+        raise ValueError(msg) from None
+    return value
+
+
+Text = Annotated[StrictStr, AfterValidator(_unicode)]
 
 
 def column_type(column: InputColumn) -> Any:
@@ -65,10 +110,10 @@ def column_type(column: InputColumn) -> Any:
     if dtype == "BOOLEAN":
         return Truth | None
     if is_temporal_type(dtype):
-        return datetime | None
+        return Moment | None
     if is_numeric_type(dtype):
         return FiniteNumber | None
-    return StrictStr | None
+    return Text | None
 
 
 def request_models(columns: Sequence[InputColumn], *, max_rows: int) -> type[BaseModel]:
@@ -83,16 +128,32 @@ def request_models(columns: Sequence[InputColumn], *, max_rows: int) -> type[Bas
     config = ConfigDict(extra="ignore")
     record = create_model("Record", __config__=config, **fields)
     lists: dict[str, Any] = {
-        key: (list[kind], Field(..., alias=info.alias, max_length=max_rows))  # type: ignore[valid-type]
+        key: (list[kind], Field(..., alias=info.alias, min_length=1, max_length=max_rows))  # type: ignore[valid-type]
         for key, (kind, info) in fields.items()
     }
-    columnar = create_model("Columns", __config__=config, **lists)
+    columnar = create_model(
+        "Columns",
+        __config__=config,
+        __doc__="One list of values per column, all of the same length.",
+        **lists,
+    )
+    # Exactly one of the two, neither null nor empty: the schema says so (oneOf), and the
+    # validator enforces it.
+    one_of = {"oneOf": [{"required": ["records"]}, {"required": ["columns"]}]}
     return create_model(
         "PredictRequest",
-        __config__=ConfigDict(extra="forbid"),
-        records=(list[record] | None, Field(default=None, max_length=max_rows)),  # type: ignore[valid-type]
-        columns=(columnar | None, None),
+        __config__=ConfigDict(extra="forbid", json_schema_extra=one_of),
+        __validators__={"exactly_one": model_validator(mode="after")(_exactly_one)},
+        records=(list[record], Field(default=None, min_length=1, max_length=max_rows)),  # type: ignore[valid-type]
+        columns=(columnar, Field(default=None)),
     )
+
+
+def _exactly_one(body: Any) -> Any:
+    if (body.records is None) == (body.columns is None):
+        msg = "give exactly one of 'records' and 'columns'"
+        raise ValueError(msg)
+    return body
 
 
 def body_columns(body: Any, columns: Sequence[InputColumn]) -> dict[str, np.ndarray]:
@@ -140,8 +201,8 @@ class Feedback(BaseModel):
     """Ground truth for an earlier prediction."""
 
     model_config = ConfigDict(extra="forbid")
-    prediction_id: Annotated[str, Field(min_length=1, max_length=64)]
-    actual: StrictStr | StrictBool | FiniteNumber
+    prediction_id: Annotated[Text, Field(min_length=1, max_length=64)]
+    actual: Text | StrictBool | FiniteNumber
 
 
 class FeedbackRequest(BaseModel):
@@ -171,3 +232,32 @@ class PredictResponse(BaseModel):
     predictions: list[Any]
     probabilities: dict[str, list[float]] | None = None
     warnings: list[list[RowWarning]]
+
+
+class ErrorBody(BaseModel):
+    """What went wrong; ``details`` names the fields at fault, never their values."""
+
+    code: str = Field(description="e.g. invalid_input, malformed_json, unauthorized, overloaded")
+    message: str
+    details: list[dict[str, Any]]
+
+
+class ErrorResponse(BaseModel):
+    """The one shape of every answer that is not a success."""
+
+    model_config = ConfigDict(extra="forbid")
+    error: ErrorBody
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the error answers an endpoint gives, all in the one shape."""
+    meaning = {
+        400: "The body is not JSON (malformed_json).",
+        401: "No token, or the wrong one (unauthorized).",
+        413: "The body is larger than the server takes (payload_too_large).",
+        422: "The body is JSON but not valid input; details name the fields (invalid_input).",
+        503: "Too many requests are waiting (overloaded, with Retry-After), or the server is "
+        "draining (not_ready).",
+        504: "No answer within the request timeout (timeout).",
+    }
+    return {s: {"model": ErrorResponse, "description": meaning[s]} for s in statuses}
