@@ -39,6 +39,9 @@ SAMPLE_ROWS = 5000
 # Share of training rows allowed below the confidence floor / above the missing limit.
 TAIL = 0.01
 
+# One warning on one row: {"column": name or None, "reason": code, "message": text}.
+RowWarning = dict[str, str | None]
+
 
 @dataclass(frozen=True, slots=True)
 class ColumnContract:
@@ -103,7 +106,7 @@ class DataContract:
 
     def check(
         self, columns: Mapping[str, Any], output: np.ndarray | None = None
-    ) -> list[list[dict]]:
+    ) -> list[list[RowWarning]]:
         """The warnings of each row of ``columns``.
 
         ``columns`` maps each input column to its values: a DataFrame checked by
@@ -119,7 +122,7 @@ class DataContract:
         # cost microseconds on few rows as well as to be vectorised on many.
         arrays = {c.name: np.asarray(columns[c.name]) for c in self.columns}
         n = len(next(iter(arrays.values()))) if arrays else (0 if output is None else len(output))
-        found: list[list[dict]] = [[] for _ in range(n)]
+        found: list[list[RowWarning]] = [[] for _ in range(n)]
         n_missing = np.zeros(n, dtype=np.int64)
         for column in self.columns:
             values = arrays[column.name]
@@ -172,12 +175,15 @@ def _unsure(probabilities: np.ndarray, threshold: float) -> str:
     return f"top probability only {probabilities.max():.2f}"
 
 
-def _warning(column: str | None, reason: str, message: str) -> dict:
+def _warning(column: str | None, reason: str, message: str) -> RowWarning:
     return {"column": column, "reason": reason, "message": message}
 
 
 def _check_range(
-    column: ColumnContract, values: np.ndarray, missing: np.ndarray | None, found: list[list[dict]]
+    column: ColumnContract,
+    values: np.ndarray,
+    missing: np.ndarray | None,
+    found: list[list[RowWarning]],
 ) -> None:
     import numpy as np
 
@@ -195,7 +201,10 @@ def _check_range(
 
 
 def _check_categories(
-    column: ColumnContract, values: np.ndarray, missing: np.ndarray | None, found: list[list[dict]]
+    column: ColumnContract,
+    values: np.ndarray,
+    missing: np.ndarray | None,
+    found: list[list[RowWarning]],
 ) -> None:
     from mlwright.learn.transformers import category_labels
 

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     import numpy as np
+    from pydantic.config import JsonDict
 
     from mlwright.registry.package import InputColumn
 
@@ -139,11 +140,12 @@ def request_models(columns: Sequence[InputColumn], *, max_rows: int) -> type[Bas
     )
     # Exactly one of the two, neither null nor empty: the schema says so (oneOf), and the
     # validator enforces it.
-    one_of = {"oneOf": [{"required": ["records"]}, {"required": ["columns"]}]}
+    one_of: JsonDict = {"oneOf": [{"required": ["records"]}, {"required": ["columns"]}]}
+    validators: dict[str, Any] = {"exactly_one": model_validator(mode="after")(_exactly_one)}
     return create_model(
         "PredictRequest",
         __config__=ConfigDict(extra="forbid", json_schema_extra=one_of),
-        __validators__={"exactly_one": model_validator(mode="after")(_exactly_one)},
+        __validators__=validators,
         records=(list[record], Field(default=None, min_length=1, max_length=max_rows)),  # type: ignore[valid-type]
         columns=(columnar, Field(default=None)),
     )
