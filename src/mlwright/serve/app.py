@@ -37,6 +37,10 @@ from mlwright.serve.metrics import RequestCounter, ServerMetrics
 
 ASGIApp = Any
 NOT_INPUT = "the request does not fit the model's input"
+PROMETHEUS_TEXT = {
+    "description": "Prometheus' text exposition format.",
+    "content": {"text/plain": {"schema": {"type": "string"}}},
+}
 logger = logging.getLogger(__name__)
 
 
@@ -86,7 +90,7 @@ def create_app(
     import orjson
     from fastapi import Depends, FastAPI, Request
     from fastapi.exceptions import RequestValidationError
-    from fastapi.responses import JSONResponse, PlainTextResponse, Response
+    from fastapi.responses import JSONResponse, Response
     from starlette.exceptions import HTTPException
 
     from mlwright.serve.predlog import (
@@ -269,8 +273,9 @@ def create_app(
         "/metrics",
         dependencies=guarded,
         summary="Prometheus metrics.",
-        response_class=PlainTextResponse,
-        responses=locked,
+        # A bare Response: its 200 is documented as text below, while its errors stay JSON.
+        response_class=Response,
+        responses={200: PROMETHEUS_TEXT, **locked},
     )
     async def prometheus() -> Any:
         return Response(metrics.render(), media_type="text/plain; version=0.0.4")

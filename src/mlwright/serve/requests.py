@@ -10,6 +10,7 @@ are ISO 8601 strings. Every column must be present in every row (null for missin
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -48,48 +49,75 @@ def _finite(value: float) -> float:
 FiniteNumber = Annotated[float, Field(strict=True), AfterValidator(_finite)]
 
 
+def _any_case(word: str) -> str:
+    return "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else re.escape(c) for c in word)
+
+
+# The words a boolean column was read from, in any case, with spaces around. One pattern for
+# the server and the document (JSON Schema's patterns have no case-insensitive flag, hence
+# [Yy][Ee][Ss]; and [ \t\r\n] because \s differs between Python and ECMAScript).
+_WORDS_PATTERN = r"^[ \t\r\n]*({})[ \t\r\n]*$".format(
+    "|".join(_any_case(w) for w in sorted(TRUE_WORDS | FALSE_WORDS, key=len, reverse=True))
+)
+_WORDS = {
+    "type": "string",
+    "pattern": _WORDS_PATTERN,
+    "description": f"true: {', '.join(sorted(TRUE_WORDS))}; "
+    f"false: {', '.join(sorted(FALSE_WORDS))}; in any case",
+}
+
+
 def _truth(value: Any) -> Any:
     """A JSON boolean, or one of the words a boolean column was read from ("yes", "no", ...)."""
-    if isinstance(value, str):
-        word = value.strip().lower()
-        if word in TRUE_WORDS:
-            return True
-        if word in FALSE_WORDS:
-            return False
+    if isinstance(value, str) and (found := re.match(_WORDS_PATTERN, value)):
+        return found.group(1).lower() in TRUE_WORDS
     return value
 
 
-# Documented as what it is: a JSON boolean or one of the words (any case, spaces trimmed).
-_WORDS = {"type": "string", "enum": sorted(TRUE_WORDS | FALSE_WORDS)}
 Truth = Annotated[
     StrictBool,
     BeforeValidator(_truth),
     WithJsonSchema({"anyOf": [{"type": "boolean"}, _WORDS]}),
 ]
 
-# pandas' timestamps (nanoseconds since 1970 in 64 bits) span these; a date outside cannot
-# be scored.
-EARLIEST = datetime(1677, 9, 22, tzinfo=UTC)
-LATEST = datetime(2262, 4, 11, tzinfo=UTC)
+# pandas' timestamps (nanoseconds since 1970 in 64 bits) span 1677-09-22 to 2262-04-11: the
+# server takes the whole years inside, as the written year, so that the document can say
+# exactly which (a pattern) and any UTC offset stays inside.
+FIRST_YEAR, LAST_YEAR = 1678, 2261
+YEARS = r"^(16(7[89]|[89]\d)|1[7-9]\d\d|2[01]\d\d|22([0-5]\d|6[01]))-"
 
 
 def _iso_text(value: Any) -> Any:
     if not isinstance(value, str):
         msg = "must be an ISO 8601 date or date-time string"
         raise ValueError(msg)  # pydantic would read a number as Unix time; the document says text
+    if not re.match(YEARS, value):
+        msg = f"must be an ISO 8601 date in the years {FIRST_YEAR} to {LAST_YEAR}"
+        raise ValueError(msg)
     return value
 
 
-def _in_range_utc(value: datetime) -> datetime:
+def _naive_utc(value: datetime) -> datetime:
     """The time as naive UTC: rows with different offsets (or none) then make one column."""
-    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    if not EARLIEST <= aware <= LATEST:
-        msg = "must be a date between 1677-09-22 and 2262-04-11"
-        raise ValueError(msg)
-    return aware.astimezone(UTC).replace(tzinfo=None)
+    if value.tzinfo is None:
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None)
 
 
-Moment = Annotated[datetime, BeforeValidator(_iso_text), AfterValidator(_in_range_utc)]
+Moment = Annotated[
+    datetime,
+    BeforeValidator(_iso_text),
+    AfterValidator(_naive_utc),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date-time",
+            "pattern": YEARS,
+            "description": f"ISO 8601, in the years {FIRST_YEAR} to {LAST_YEAR}; without an "
+            "offset it is read as UTC.",
+        }
+    ),
+]
 
 
 def _unicode(value: str) -> str:
