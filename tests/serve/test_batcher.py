@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from mlwright.serve.batcher import Batcher, Columns, Overloaded
+from mlwright.serve.batcher import Batcher, Columns, Overloaded, Scored
 
 
 def rows(*values: float) -> Columns:
@@ -17,19 +17,20 @@ def rows(*values: float) -> Columns:
 
 
 class SlowModel:
-    """Doubles x; blocks each call until released, and refuses negative numbers."""
+    """Doubles x, warning about x over 3; blocks each call until released; refuses x < 0."""
 
     def __init__(self) -> None:
         self.calls: list[int] = []
         self.release = threading.Event()
 
-    def __call__(self, columns: Columns) -> tuple[list[Any], None, str]:
+    def __call__(self, columns: Columns) -> Scored:
         self.calls.append(len(columns["x"]))
         self.release.wait(5)
         if (columns["x"] < 0).any():
             msg = "negative"
             raise ValueError(msg)
-        return (columns["x"] * 2).tolist(), None, "model-a"
+        warnings = [[{"column": "x", "reason": "big"}] if x > 3 else [] for x in columns["x"]]
+        return Scored((columns["x"] * 2).tolist(), None, warnings, "model-a")
 
 
 async def _started(batcher: Batcher) -> Batcher:
@@ -48,14 +49,15 @@ def test_requests_that_wait_while_the_model_works_share_one_call() -> None:
         model.release.set()
         answers = await asyncio.gather(first, *rest)
         await batcher.stop()
-        return [(a.predictions, a.model) for a in answers], model.calls
+        return [(a.predictions, a.warnings, a.model) for a in answers], model.calls
 
     answers, calls = asyncio.run(scenario())
+    big = [{"column": "x", "reason": "big"}]
     assert answers == [
-        ([2.0], "model-a"),
-        ([4.0, 4.0], "model-a"),
-        ([6.0, 6.0], "model-a"),
-        ([8.0, 8.0], "model-a"),
+        ([2.0], [[]], "model-a"),
+        ([4.0, 4.0], [[], []], "model-a"),
+        ([6.0, 6.0], [[], []], "model-a"),
+        ([8.0, 8.0], [big, big], "model-a"),
     ]
     assert calls == [1, 6], "one call for the first request, one for the three that waited"
 

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import schemathesis
-from hypothesis import assume, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import mlwright
@@ -43,7 +43,9 @@ TOKEN = "0123456789abcdef0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 JSON = {"content-type": "application/json"}
 MAX_ROWS = 50
-MAX_BYTES = 1024 * 1024  # over schemathesis's 10,001-item lists: those must get a 422
+# Over schemathesis's longest bodies (10,001 feedback items of 64 characters, each escaped as
+# up to 12 bytes: ~8 MB): those must get the 422 the document promises, not a 413.
+MAX_BYTES = 12 * 1024 * 1024
 MARKER = "SECRET-MARKER-123"
 COLUMNS = ("x1", "x2", "count", "colour", "flag", "when")
 NUMERIC = ("x1", "x2", "count")
@@ -458,7 +460,14 @@ def test_the_server_keeps_to_its_openapi_document(
     if path == "/predict" and mode == "positive":
         strategy = strategy.filter(equal_lengths)
 
-    @settings(max_examples=40, deadline=None, derandomize=True)
+    # Dates are documented as a date-time *and* a pattern of years; hypothesis-jsonschema
+    # draws a date-time and filters by the pattern, keeping 6% (1678-2261 of 0001-9999).
+    @settings(
+        max_examples=40,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow],
+    )
     @given(case=strategy)
     def check(case: Any) -> None:
         response = case.call_and_validate(base_url=server_url, headers=dict(AUTH))

@@ -116,44 +116,103 @@ class DataContract:
         row-level reasons.
         """
         import numpy as np
-        import pandas as pd
 
-        # A server checks every request, mostly of one row: each step below is chosen to
-        # cost microseconds on few rows as well as to be vectorised on many.
+        # A server checks every request, mostly of one row: the float columns are checked
+        # together as one matrix, so that a row costs a few NumPy calls, not a few per column.
         arrays = {c.name: np.asarray(columns[c.name]) for c in self.columns}
         n = len(next(iter(arrays.values()))) if arrays else (0 if output is None else len(output))
-        found: list[list[RowWarning]] = [[] for _ in range(n)]
+        hits: list[tuple[int, int, RowWarning]] = []  # (row, column position, warning)
         n_missing = np.zeros(n, dtype=np.int64)
-        for column in self.columns:
-            values = arrays[column.name]
-            floats = values.dtype.kind == "f"
-            missing = np.isnan(values) if floats else np.asarray(pd.isna(values), dtype=bool)
-            if not missing.any():
-                missing = None
-            else:
-                n_missing += missing
-            if missing is not None and column.missing_share == 0:
-                for i in np.flatnonzero(missing):
-                    found[i].append(
-                        _warning(column.name, "unexpected_missing", "missing; never in training")
-                    )
-            if column.kind == "number" and column.low is not None and column.high is not None:
-                _check_range(column, values, missing, found)
-            elif column.kind == "category" and column.categories is not None:
-                _check_categories(column, values, missing, found)
+        floats = [
+            (j, c)
+            for j, c in enumerate(self.columns)
+            if arrays[c.name].dtype.kind == "f" and c.kind != "category"
+        ]
+        if floats and n:
+            n_missing += _check_floats(floats, arrays, hits)
+        in_matrix = {j for j, _ in floats}
+        for j, column in enumerate(self.columns):
+            if j not in in_matrix:
+                n_missing += _check_column(j, column, arrays[column.name], hits)
+        at_end = len(self.columns)
         if self.missing_limit is not None:
             for i in np.flatnonzero((n_missing > self.missing_limit) & (n_missing >= 2)):
                 message = (
                     f"{n_missing[i]} values missing; 99% of training rows had at most "
                     f"{self.missing_limit}"
                 )
-                found[i].append(_warning(None, "many_missing", message))
+                hits.append((int(i), at_end, _warning(None, "many_missing", message)))
         if output is not None and self.confidence_floor is not None and output.ndim == 2:
             score = confidence(output, self.threshold)
             for i in np.flatnonzero(score < self.confidence_floor):
                 message = _unsure(output[i], self.threshold)
-                found[i].append(_warning(None, "low_confidence", message))
+                hits.append((int(i), at_end, _warning(None, "low_confidence", message)))
+        found: list[list[RowWarning]] = [[] for _ in range(n)]
+        # In column order within a row (a stable sort keeps a column's own order), row-level
+        # reasons last.
+        for row, _, warning in sorted(hits, key=lambda hit: (hit[0], hit[1])):
+            found[row].append(warning)
         return found
+
+
+def _check_floats(
+    floats: list[tuple[int, ColumnContract]],
+    arrays: Mapping[str, np.ndarray],
+    hits: list[tuple[int, int, RowWarning]],
+) -> np.ndarray:
+    """Missing values and ranges of the float columns at once; the count missing per row."""
+    import numpy as np
+
+    matrix = np.column_stack([arrays[c.name] for _, c in floats]).astype(float, copy=False)
+    missing = np.isnan(matrix)
+    never = np.array([c.missing_share == 0 for _, c in floats])
+    for i, k in zip(*np.nonzero(missing & never), strict=True):
+        j, column = floats[k]
+        hits.append((int(i), j, _unexpected_missing(column)))
+    low = np.array([_bound(c, c.low, -np.inf) for _, c in floats])
+    high = np.array([_bound(c, c.high, np.inf) for _, c in floats])
+    for i, k in zip(*np.nonzero((matrix < low) | (matrix > high)), strict=True):
+        j, column = floats[k]  # NaN (missing) compares False above
+        hits.append((int(i), j, _out_of_range(column, matrix[i, k])))
+    counts: np.ndarray = missing.sum(axis=1)
+    return counts
+
+
+def _bound(column: ColumnContract, value: float | None, none: float) -> float:
+    """A range's end, or one nothing passes (no range kept, or not a number column)."""
+    return none if column.kind != "number" or value is None else float(value)
+
+
+def _check_column(
+    j: int, column: ColumnContract, values: np.ndarray, hits: list[tuple[int, int, RowWarning]]
+) -> np.ndarray:
+    """One column that is not floats (integers, text, objects); the missing mask as 0/1."""
+    import numpy as np
+    import pandas as pd
+
+    missing = np.asarray(pd.isna(values), dtype=bool)
+    if column.missing_share == 0:
+        for i in np.flatnonzero(missing):
+            hits.append((int(i), j, _unexpected_missing(column)))
+    if column.kind == "number" and column.low is not None and column.high is not None:
+        # Nullable integer columns come as objects holding pd.NA: replace it before converting.
+        numbers = np.where(missing, np.nan, values).astype(float)
+        low, high = float(column.low), float(column.high)
+        for i in np.flatnonzero((numbers < low) | (numbers > high)):
+            hits.append((int(i), j, _out_of_range(column, numbers[i])))
+    elif column.kind == "category" and column.categories is not None:
+        _check_categories(j, column, values, missing, hits)
+    return missing
+
+
+def _unexpected_missing(column: ColumnContract) -> RowWarning:
+    return _warning(column.name, "unexpected_missing", "missing; never in training")
+
+
+def _out_of_range(column: ColumnContract, value: float) -> RowWarning:
+    low, high = float(column.low), float(column.high)  # type: ignore[arg-type]
+    message = f"{value:.6g} is outside the training range [{low:.6g}, {high:.6g}]"
+    return _warning(column.name, "out_of_range", message)
 
 
 def confidence(output: np.ndarray, threshold: float = 0.5) -> np.ndarray:
@@ -179,32 +238,12 @@ def _warning(column: str | None, reason: str, message: str) -> RowWarning:
     return {"column": column, "reason": reason, "message": message}
 
 
-def _check_range(
-    column: ColumnContract,
-    values: np.ndarray,
-    missing: np.ndarray | None,
-    found: list[list[RowWarning]],
-) -> None:
-    import numpy as np
-
-    numbers = values
-    if values.dtype.kind != "f":
-        # Nullable integer columns come as objects holding pd.NA: replace it before converting.
-        numbers = (values if missing is None else np.where(missing, np.nan, values)).astype(float)
-    low, high = float(column.low), float(column.high)  # type: ignore[arg-type]
-    outside = (numbers < low) | (numbers > high)  # NaN (missing) compares False
-    if not outside.any():
-        return
-    for i in np.flatnonzero(outside):
-        message = f"{numbers[i]:.6g} is outside the training range [{low:.6g}, {high:.6g}]"
-        found[i].append(_warning(column.name, "out_of_range", message))
-
-
 def _check_categories(
+    j: int,
     column: ColumnContract,
     values: np.ndarray,
-    missing: np.ndarray | None,
-    found: list[list[RowWarning]],
+    missing: np.ndarray,
+    hits: list[tuple[int, int, RowWarning]],
 ) -> None:
     from mlwright.learn.transformers import category_labels
 
@@ -213,10 +252,10 @@ def _check_categories(
     if values.dtype != object or not all(type(v) is str for v in values):
         values = category_labels([values], whole_numbers=True)[:, 0]
     for i, text in enumerate(values):
-        if text not in known and (missing is None or not missing[i]):
+        if text not in known and not missing[i]:
             shown = text if len(text) <= 40 else text[:37] + "..."
             message = f"{shown!r} was never seen in training"
-            found[i].append(_warning(column.name, "unseen_category", message))
+            hits.append((i, j, _warning(column.name, "unseen_category", message)))
 
 
 def column_kind(column: InputColumn) -> str:

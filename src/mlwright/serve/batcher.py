@@ -29,15 +29,22 @@ Columns = dict[str, "np.ndarray"]
 
 @dataclass(frozen=True, slots=True)
 class Scored:
-    """One request's share of a batch.
+    """What a model call gave for some rows: a batch's, or one request's share of it.
 
-    Its predictions, probabilities for a classifier, and the model that scored them (a
-    server following an alias may switch between batches).
+    Predictions, probabilities for a classifier, each row's warnings (the data contract's,
+    see ``mlwright.registry.contract``), and the model that scored them (a server following
+    an alias may switch between batches).
     """
 
     predictions: list[Any]
     probabilities: np.ndarray | None
+    warnings: list[list[Any]]
     model: Any = None
+
+    def rows(self, start: int, end: int) -> Scored:
+        """The share of rows ``start`` to ``end`` (exclusive)."""
+        share = None if self.probabilities is None else self.probabilities[start:end]
+        return Scored(self.predictions[start:end], share, self.warnings[start:end], self.model)
 
 
 def n_rows(columns: Columns) -> int:
@@ -56,15 +63,15 @@ def _concatenated(parts: list[Columns]) -> Columns:
 class Batcher:
     """Feeds queued requests to ``score`` in batches of up to ``max_batch_rows`` rows.
 
-    ``score`` takes the rows of several requests as one set of columns and returns their
-    predictions, probabilities (or None) and the model it used. It runs in a worker thread,
-    so the event loop keeps accepting and parsing requests while the model works;
-    ``on_batch`` hears the row count of every model call.
+    ``score`` takes the rows of several requests as one set of columns and returns what the
+    model gave for them (:class:`Scored`), shared out by rows. It runs in a worker thread, so
+    the event loop keeps accepting and parsing requests while the model works; ``on_batch``
+    hears the row count of every model call.
     """
 
     def __init__(
         self,
-        score: Callable[[Columns], tuple[list[Any], np.ndarray | None, Any]],
+        score: Callable[[Columns], Scored],
         *,
         max_batch_rows: int = 4096,
         max_queue: int = 256,
@@ -124,11 +131,12 @@ class Batcher:
                     queue.task_done()
 
     async def _score_batch(self, batch: list[tuple[Columns, asyncio.Future[Scored]]]) -> None:
-        combined = _concatenated([columns for columns, _ in batch])
+        parts = [columns for columns, _ in batch]
         if self._on_batch is not None:
-            self._on_batch(n_rows(combined))
+            self._on_batch(sum(n_rows(part) for part in parts))
         try:
-            predictions, proba, model = await asyncio.to_thread(self._score, combined)
+            # Joined in the worker thread too: the event loop only parses and answers.
+            scored = await asyncio.to_thread(lambda: self._score(_concatenated(parts)))
         except Exception as exc:
             if len(batch) == 1:
                 _settle(batch[0][1], exc)
@@ -138,20 +146,22 @@ class Batcher:
             for columns, future in batch:
                 await self._score_alone(columns, future)
             return
+        if len(batch) == 1:
+            _settle(batch[0][1], scored)
+            return
         start = 0
         for columns, future in batch:
             end = start + n_rows(columns)
-            share = None if proba is None else proba[start:end]
-            _settle(future, Scored(predictions[start:end], share, model))
+            _settle(future, scored.rows(start, end))
             start = end
 
     async def _score_alone(self, columns: Columns, future: asyncio.Future[Scored]) -> None:
         try:
-            predictions, proba, model = await asyncio.to_thread(self._score, columns)
+            scored = await asyncio.to_thread(self._score, columns)
         except Exception as exc:
             _settle(future, exc)
         else:
-            _settle(future, Scored(predictions, proba, model))
+            _settle(future, scored)
 
 
 def _settle(future: asyncio.Future[Scored], outcome: Scored | BaseException) -> None:

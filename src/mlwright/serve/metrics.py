@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -77,8 +78,8 @@ class ServerMetrics:
         """Count a request's rows and its predictions."""
         self.rows.inc(len(predictions))
         if self.classes is not None:
-            for label in predictions:
-                self.predicted.labels(label=str(label)).inc()
+            for label, count in collections.Counter(map(str, predictions)).items():
+                self.predicted.labels(label=label).inc(count)
         else:
             for value in predictions:
                 self.values.observe(float(value))

@@ -9,6 +9,7 @@ are ISO 8601 strings. Every column must be present in every row (null for missin
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from datetime import UTC, datetime
@@ -186,6 +187,71 @@ def _exactly_one(body: Any) -> Any:
     return body
 
 
+class NotJson(ValueError):
+    """The body is not JSON (or not UTF-8 text)."""
+
+
+def read_body(model: type[BaseModel], raw: bytes) -> BaseModel:
+    """``raw`` parsed and validated against ``model`` in one step (pydantic's JSON parser).
+
+    A body that parser refuses is read again by the standard library's, which decides what
+    is JSON for every endpoint (a lone surrogate escape, say, is JSON there, and then a
+    field's error), so that /predict and FastAPI's own endpoints agree.
+
+    Raises
+    ------
+    pydantic.ValidationError
+        JSON that is not valid input; its errors name the fields.
+    NotJson
+        Not JSON at all.
+    """
+    import json
+
+    from pydantic import ValidationError
+
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        if not any(problem["type"] == "json_invalid" for problem in exc.errors()):
+            raise
+    try:
+        data = json.loads(raw)
+    except ValueError:  # JSONDecodeError, UnicodeDecodeError
+        raise NotJson from None
+    return model.model_validate(data)
+
+
+def request_body_document(model: type[BaseModel]) -> dict[str, Any]:
+    """The OpenAPI ``requestBody`` of an endpoint that reads ``model`` from the raw body."""
+    reference = {"$ref": f"#/components/schemas/{model.__name__}"}
+    return {
+        "requestBody": {"required": True, "content": {"application/json": {"schema": reference}}}
+    }
+
+
+def add_request_schemas(app: Any, *models: type[BaseModel]) -> None:
+    """Put ``models`` (and the models they use) in the app's OpenAPI components.
+
+    FastAPI documents only the models of its own body parameters; an endpoint that reads
+    its body itself (:func:`read_body`) refers to its model with
+    :func:`request_body_document`, and this adds what the reference points to.
+    """
+    document_of = app.openapi
+
+    def document() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            openapi = document_of()  # FastAPI's, which it keeps as app.openapi_schema
+            schemas = openapi.setdefault("components", {}).setdefault("schemas", {})
+            for model in models:
+                schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                schemas.update(schema.pop("$defs", {}))
+                schemas[model.__name__] = schema
+        document: dict[str, Any] = app.openapi_schema
+        return document
+
+    app.openapi = document
+
+
 def body_columns(body: Any, columns: Sequence[InputColumn]) -> dict[str, np.ndarray]:
     """The rows of a validated ``POST /predict`` body, as one array per input column.
 
@@ -216,15 +282,20 @@ def body_columns(body: Any, columns: Sequence[InputColumn]) -> dict[str, np.ndar
         raise ValueError(msg)
     arrays = {}
     for column, values in zip(columns, lists, strict=True):
-        dtype = column.dtype.upper()
-        numeric = is_numeric_type(dtype) and dtype != "BOOLEAN" and not is_temporal_type(dtype)
-        if numeric:
+        if _holds_numbers(column.dtype):
             arrays[column.name] = np.array(values, dtype=np.float64)  # None becomes NaN
         else:
             array = np.empty(len(values), dtype=object)
             array[:] = values
             arrays[column.name] = array
     return arrays
+
+
+@functools.cache
+def _holds_numbers(dtype: str) -> bool:
+    """Whether a column of this type takes numbers (not booleans or dates): float64 arrays."""
+    dtype = dtype.upper()
+    return is_numeric_type(dtype) and dtype != "BOOLEAN" and not is_temporal_type(dtype)
 
 
 class Feedback(BaseModel):
