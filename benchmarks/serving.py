@@ -261,9 +261,10 @@ def mlwright_baseline(
     model: LoadedModel, frame: pd.DataFrame, repeats: int
 ) -> tuple[dict[str, Any], dict[str, dict[str, float]]]:
     """``model.predict_proba`` for 1, 16 and 1,000 rows; and each step of a request, in ms."""
-    from mlwright.serve.batch import score_prepared
+    import orjson
+
     from mlwright.serve.predlog import new_prediction_ids, prediction_table
-    from mlwright.serve.requests import PredictResponse, request_models
+    from mlwright.serve.requests import body_columns, read_body, request_models
 
     model.set_threads(1)
     # LoadedModel.output takes a fast path for a few rows (mlwright.learn.fastpath) once its
@@ -284,51 +285,45 @@ def mlwright_baseline(
 
     # The steps of POST /predict (src/mlwright/serve/app.py), one at a time.
     request_model = request_models(model.info.columns, max_rows=10_000)
-    names = [c.name for c in model.info.columns]
     pipeline = model.model.pipelines[0]
     features = model.model.feature_columns
     records = frame.to_dict(orient="records")
     steps: dict[str, dict[str, float]] = {}
     for rows in (1, 16, len(records)):
         body = json.dumps({"records": records[:rows]}).encode()
-        parsed = request_model.model_validate(json.loads(body))
-        built = pd.DataFrame([list(r.__dict__.values()) for r in parsed.records], columns=names)
-        prepared = model.prepare(built, warn_extra=False)
+        parsed = read_body(request_model, body)
+        columns = body_columns(parsed, model.info.columns)
+        output = model.output_columns(columns)
+        labels = model.labels(output).tolist()
+        prepared = model.prepare(frame.head(rows), warn_extra=False)
         transformed = pipeline[:-1].transform(prepared[features])
-        predictions, proba = score_prepared(model, prepared)
         probabilities = {
-            str(label): proba[:, j].tolist() for j, label in enumerate(model.model.classes or [])
+            str(label): output[:, j].tolist() for j, label in enumerate(model.model.classes or [])
         }
         ids = new_prediction_ids(rows)
+        warnings = model.contract.check(columns, output)
 
         def answer(
-            predictions: list[Any] = predictions,
+            labels: list[Any] = labels,
             probabilities: dict[str, list[float]] = probabilities,
-            ids: list[str] = ids,
+            warnings: list[Any] = warnings,
         ) -> bytes:
-            return (
-                PredictResponse(
-                    model=model.source.ref,
-                    version=model.source.version,
-                    prediction_ids=ids,
-                    predictions=predictions,
-                    probabilities=probabilities,
-                    warnings=[[] for _ in ids],
-                )
-                .model_dump_json()
-                .encode()
+            ids = new_prediction_ids(len(labels))
+            return orjson.dumps(
+                {
+                    "model": model.source.ref,
+                    "version": model.source.version,
+                    "prediction_ids": ids,
+                    "predictions": labels,
+                    "probabilities": probabilities,
+                    "warnings": warnings,
+                }
             )
 
         calls: list[tuple[str, Callable[[], Any]]] = [
-            ("JSON parse + validation", lambda b=body: request_model.model_validate(json.loads(b))),
-            (
-                "records -> DataFrame",
-                lambda p=parsed: pd.DataFrame(
-                    [list(r.__dict__.values()) for r in p.records], columns=names
-                ),
-            ),
-            ("model.prepare (input check)", lambda f=built: model.prepare(f, warn_extra=False)),
-            ("score_prepared (model call + labels)", lambda f=prepared: score_prepared(model, f)),
+            ("JSON parse + validation", lambda b=body: read_body(request_model, b)),
+            ("body -> column arrays", lambda p=parsed: body_columns(p, model.info.columns)),
+            ("model output (fast path)", lambda c=columns: model.output_columns(c)),
             (
                 "  of which LightGBM predict_proba",
                 lambda t=transformed: pipeline.steps[-1][1].predict_proba(t),
@@ -337,11 +332,13 @@ def mlwright_baseline(
                 "  (scikit-learn's path instead)",
                 lambda f=prepared: model.model.predict_proba(f),
             ),
-            ("prediction ids + answer JSON", lambda n=rows: (new_prediction_ids(n), answer())),
+            ("labels", lambda o=output: model.labels(o)),
+            ("data contract check", lambda c=columns, o=output: model.contract.check(c, o)),
+            ("prediction ids + answer JSON", answer),
             (
-                "prediction log rows (log on)",
-                lambda f=built, p=predictions, q=probabilities, i=ids: prediction_table(
-                    f,
+                "prediction log rows (log on; writer thread)",
+                lambda c=columns, p=labels, q=probabilities, i=ids: prediction_table(
+                    c,
                     p,
                     prediction_ids=i,
                     model_name=MODEL_NAME,
