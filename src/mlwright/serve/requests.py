@@ -10,7 +10,6 @@ are ISO 8601 strings. Every column must be present in every row (null for missin
 from __future__ import annotations
 
 import functools
-import math
 import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any
@@ -27,6 +26,7 @@ from pydantic import (
     create_model,
     model_validator,
 )
+from typing_extensions import TypedDict
 
 from mlwright.data.schema import is_numeric_type, is_temporal_type
 from mlwright.registry.inputs import FALSE_WORDS, TRUE_WORDS
@@ -40,14 +40,8 @@ if TYPE_CHECKING:
     from mlwright.registry.package import InputColumn
 
 
-def _finite(value: float) -> float:
-    if not math.isfinite(value):
-        msg = "must be a finite number (not NaN or infinity)"
-        raise ValueError(msg)
-    return value
-
-
-FiniteNumber = Annotated[float, Field(strict=True), AfterValidator(_finite)]
+# Finite: NaN, Infinity and 1e999 are refused by pydantic itself (in Rust, per value).
+FiniteNumber = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 
 
 def _any_case(word: str) -> str:
@@ -149,14 +143,20 @@ def column_type(column: InputColumn) -> Any:
 def request_models(columns: Sequence[InputColumn], *, max_rows: int) -> type[BaseModel]:
     """The ``POST /predict`` body: ``records`` (a list of rows) or ``columns`` (lists)."""
     # Every column is required in every row, and may be null (missing: the model imputes it).
-    # Fields are named by position and aliased to the column, so that any column name works
-    # (spaces, a leading underscore); the values come out in column order.
+    # A row is a TypedDict keyed by the column names; the lists of ``columns`` are fields
+    # named by position and aliased to the column, so that any column name works (spaces, a
+    # leading underscore) and the values come out in column order.
     fields: dict[str, Any] = {
         f"c{i}": (column_type(c), Field(..., alias=c.name, title=f"{c.name} ({c.role})"))
         for i, c in enumerate(columns)
     }
     config = ConfigDict(extra="ignore")
-    record = create_model("Record", __config__=config, **fields)
+    # Validated into dicts, not model instances: a third faster on a thousand rows.
+    row_types = {
+        c.name: Annotated[column_type(c), Field(title=f"{c.name} ({c.role})")] for c in columns
+    }
+    record = TypedDict("Record", row_types)  # type: ignore[misc]
+    record.__pydantic_config__ = config  # type: ignore[attr-defined]
     lists: dict[str, Any] = {
         key: (list[kind], Field(..., alias=info.alias, min_length=1, max_length=max_rows))  # type: ignore[valid-type]
         for key, (kind, info) in fields.items()
@@ -175,7 +175,7 @@ def request_models(columns: Sequence[InputColumn], *, max_rows: int) -> type[Bas
         "PredictRequest",
         __config__=ConfigDict(extra="forbid", json_schema_extra=one_of),
         __validators__=validators,
-        records=(list[record], Field(default=None, min_length=1, max_length=max_rows)),  # type: ignore[valid-type]
+        records=(list[record], Field(default=None, min_length=1, max_length=max_rows)),
         columns=(columnar, Field(default=None)),
     )
 
@@ -270,8 +270,7 @@ def body_columns(body: Any, columns: Sequence[InputColumn]) -> dict[str, np.ndar
         msg = "give exactly one of 'records' and 'columns'"
         raise ValueError(msg)
     if body.records is not None:
-        rows = [tuple(record.__dict__.values()) for record in body.records]
-        lists: list[Any] = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
+        lists: list[Any] = [[row[c.name] for row in body.records] for c in columns]
     else:
         lists = list(body.columns.__dict__.values())
         if len({len(values) for values in lists}) > 1:
