@@ -98,10 +98,17 @@ def category_labels(columns: list[np.ndarray], whole_numbers: bool) -> np.ndarra
         else:
             out = np.array(values, dtype=object, copy=True)  # pandas may share memory
             out[pd.isna(out)] = MISSING_CATEGORY
-            out = out.astype(str).astype(object)
+            # str() of each value; NumPy's astype(str) would drop trailing NUL characters.
+            out = _as_text(out)
         labelled.append(out)
     n = len(labelled[0]) if labelled else 0
     return np.column_stack(labelled) if labelled else np.empty((n, 0), dtype=object)
+
+
+def _as_text(values: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    return np.asarray(np.frompyfunc(str, 1, 1)(values), dtype=object)
 
 
 class DatetimeParts(TransformerMixin, BaseEstimator):  # type: ignore[misc]
