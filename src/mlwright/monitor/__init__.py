@@ -1,0 +1,1 @@
+"""Production monitoring: data drift, performance over time, alerts, retraining decisions."""

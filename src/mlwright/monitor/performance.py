@@ -1,0 +1,142 @@
+"""How well the model does on current data: measured where labels exist, estimated where not.
+
+With labels, the model's own metric (and accuracy or RMSE beside it) on the current rows,
+with a bootstrap interval, next to the estimate made at validation (the run's test set).
+Without labels, a classifier's accuracy is estimated from its confidence (confidence-based
+performance estimation): a calibrated model is right on a row with the probability it gives
+its prediction, so the mean of those probabilities estimates the accuracy, and its
+uncertainty follows from a sum of Bernoulli variances. The same estimate on reference rows
+is the comparison, so that any miscalibration cancels out.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# Resamples of the bootstrap interval, and rows they draw from at most.
+BOOTSTRAP = 200
+BOOTSTRAP_ROWS = 20_000
+Z95 = 1.959964
+
+
+@dataclass(frozen=True, slots=True)
+class PerformanceCheck:
+    """A metric on current data against its expected value.
+
+    ``measured`` is True when labels gave it, False when it is estimated from confidence.
+    ``degraded``: worse than ``expected`` by more than the tolerance, beyond the interval.
+    """
+
+    metric: str
+    value: float
+    low: float
+    high: float
+    expected: float | None
+    greater_is_better: bool
+    measured: bool
+    n_rows: int
+    degraded: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values, for JSON."""
+        return {
+            k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+            for k, v in asdict(self).items()
+        }
+
+
+def is_degraded(
+    value: float,
+    low: float,
+    high: float,
+    expected: float | None,
+    greater_is_better: bool,
+    tolerance: float,
+) -> bool:
+    """Worse than ``expected`` by more than ``tolerance``, and the interval agrees."""
+    if expected is None or not math.isfinite(value):
+        return False
+    if greater_is_better:
+        return value < expected - tolerance and high < expected
+    return value > expected + tolerance and low > expected
+
+
+def measured(
+    metric: Any,
+    y: np.ndarray,
+    output: np.ndarray,
+    threshold: float,
+    expected: float | None,
+    tolerance: float,
+    seed: int = 0,
+) -> PerformanceCheck:
+    """``metric`` (a :class:`mlwright.learn.metrics.Metric`) on labelled rows, with its interval."""
+    import numpy as np
+
+    value = float(metric.score(y, output, threshold))
+    rng = np.random.default_rng(seed)
+    n = len(y)
+    take = min(n, BOOTSTRAP_ROWS)
+    scores = []
+    for _ in range(BOOTSTRAP):
+        rows = rng.integers(0, n, take)
+        try:
+            scores.append(float(metric.score(y[rows], output[rows], threshold)))
+        except ValueError:  # a resample with one class only, for AUC
+            continue
+    spread = np.asarray(scores) - value
+    # The bootstrap's spread at ``take`` rows, scaled to the ``n`` rows the value is from.
+    scale = math.sqrt(take / n) if n else 1.0
+    low = value + float(np.quantile(spread, 0.025)) * scale if scores else value
+    high = value + float(np.quantile(spread, 0.975)) * scale if scores else value
+    return PerformanceCheck(
+        metric=metric.name,
+        value=value,
+        low=low,
+        high=high,
+        expected=expected,
+        greater_is_better=metric.greater_is_better,
+        measured=True,
+        n_rows=n,
+        degraded=is_degraded(value, low, high, expected, metric.greater_is_better, tolerance),
+    )
+
+
+def confidence_accuracy(proba: np.ndarray, threshold: float) -> tuple[float, float]:
+    """Expected accuracy of a classifier from its probabilities, and its standard error."""
+    import numpy as np
+
+    if proba.shape[1] == 2:
+        positive = proba[:, 1] >= threshold
+        right = np.where(positive, proba[:, 1], proba[:, 0])
+    else:
+        right = proba.max(axis=1)
+    n = len(right)
+    if n == 0:
+        return math.nan, math.nan
+    return float(right.mean()), float(math.sqrt(float(np.sum(right * (1 - right)))) / n)
+
+
+def estimated(
+    current: np.ndarray, reference: np.ndarray, threshold: float, tolerance: float
+) -> PerformanceCheck:
+    """Accuracy estimated from confidence on current rows, against the same on reference rows."""
+    value, error = confidence_accuracy(current, threshold)
+    expected, _ = confidence_accuracy(reference, threshold)
+    low, high = value - Z95 * error, value + Z95 * error
+    return PerformanceCheck(
+        metric="accuracy (estimated from confidence)",
+        value=value,
+        low=low,
+        high=high,
+        expected=expected,
+        greater_is_better=True,
+        measured=False,
+        n_rows=len(current),
+        degraded=is_degraded(value, low, high, expected, True, tolerance),
+    )
