@@ -264,7 +264,7 @@ def test_a_store_at_revision_0003_upgrades_and_registers(store_uri: str) -> None
 
     store = SqlMetadataStore(store_uri)
     try:
-        assert store.schema_revision() == "0004" == migrate.HEAD_REVISION
+        assert store.schema_revision() == migrate.HEAD_REVISION
         assert store.get_dataset("old").n_rows == 5  # the data of 0003 is still there
         assert store.list_model_versions() == []
         assert register(store, "churn", 2) == [1, 2]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -167,3 +168,40 @@ class AliasEvent:
     previous: int | None
     moved_at: datetime
     moved_by: str | None
+
+
+class CheckKind(StrEnum):
+    """What a monitoring check recorded: a drift check or a retrain decision."""
+
+    DRIFT = "drift"
+    RETRAIN = "retrain"
+
+
+@dataclass(frozen=True, slots=True)
+class NewCheck:
+    """A monitoring check about to be recorded; the store assigns its id and time.
+
+    ``kind`` is a :class:`CheckKind`; ``status`` is its outcome (``healthy``, ``drift``,
+    ``degraded``, ``promoted``, ``kept``); ``summary`` holds its details as JSON.
+    """
+
+    kind: str
+    model_name: str
+    model_version: int | None
+    status: str
+    summary: dict[str, Any]
+    created_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRecord:
+    """One recorded drift check or retrain decision of a model."""
+
+    id: int
+    kind: str
+    model_name: str
+    model_version: int | None
+    status: str
+    summary: dict[str, Any]
+    created_at: datetime
+    created_by: str | None

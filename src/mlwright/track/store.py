@@ -16,8 +16,10 @@ if TYPE_CHECKING:
     from mlwright.core.types import TrialReport
     from mlwright.track.entities import (
         AliasEvent,
+        CheckRecord,
         DatasetRecord,
         ModelVersionRecord,
+        NewCheck,
         NewDataset,
         NewModelVersion,
         NewRun,
@@ -129,8 +131,26 @@ class ModelStore(ABC):
         """Delete one version or all; refuses a version an alias points to."""
 
 
-class MetadataStore(DatasetStore, RunStore, ModelStore, ABC):
-    """Everything the workspace records: datasets, runs and registered models."""
+class CheckStore(ABC):
+    """The monitoring history: drift checks and retrain decisions, kept per model."""
+
+    @abstractmethod
+    def add_check(self, new: NewCheck) -> CheckRecord:
+        """Record a check; ids only grow. Raises ConfigError for an unknown kind."""
+
+    @abstractmethod
+    def list_checks(
+        self, model_name: str | None = None, *, kind: str | None = None, limit: int | None = None
+    ) -> list[CheckRecord]:
+        """Checks, newest first; of one model and one kind if given, at most ``limit``."""
+
+    @abstractmethod
+    def delete_checks(self, model_name: str) -> int:
+        """Delete every check of a model (when the model itself goes); return how many went."""
+
+
+class MetadataStore(DatasetStore, RunStore, ModelStore, CheckStore, ABC):
+    """Everything the workspace records: datasets, runs, registered models and checks."""
 
     @abstractmethod
     def schema_revision(self) -> str | None:

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # The newest revision under migrations/versions/; a test keeps it equal to Alembic's head.
 # Knowing it without Alembic lets an up-to-date store open without importing Alembic.
-HEAD_REVISION = "0004"
+HEAD_REVISION = "0005"
 # Serialises concurrent upgrades of one PostgreSQL database ("mlwr" in ASCII).
 PG_MIGRATION_LOCK = 0x6D6C7772
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from mlwright.track.entities import (
     AliasEvent,
+    CheckRecord,
     DatasetRecord,
     ModelVersionRecord,
     RunRecord,
@@ -276,4 +277,33 @@ class AliasEventRow(Base):
             previous=self.previous,
             moved_at=_utc(self.moved_at),
             moved_by=self.moved_by,
+        )
+
+
+class CheckRow(Base):
+    """One drift check or retrain decision of a model, kept as monitoring history."""
+
+    __tablename__ = "monitor_checks"
+    __table_args__ = (Index("ix_monitor_checks_model_name", "model_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    model_name: Mapped[str] = mapped_column(String(255))
+    model_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    status: Mapped[str] = mapped_column(String(16))
+    summary_json: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
+
+    def to_entity(self) -> CheckRecord:
+        """The immutable record of this row."""
+        return CheckRecord(
+            id=self.id,
+            kind=self.kind,
+            model_name=self.model_name,
+            model_version=self.model_version,
+            status=self.status,
+            summary=self.summary_json,
+            created_at=_utc(self.created_at),
+            created_by=self.created_by,
         )

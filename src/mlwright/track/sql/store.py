@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from mlwright.core.errors import DatasetNotFoundError, StoreError
 from mlwright.core.uri import redact_uri
 from mlwright.track.sql import migrate
+from mlwright.track.sql.checks import SqlCheckStore
 from mlwright.track.sql.counters import next_version
 from mlwright.track.sql.engine import WRITE_OPTION, make_engine, retry_write, store_error
 from mlwright.track.sql.models import SqlModelStore
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-class SqlMetadataStore(SqlRunStore, SqlModelStore, MetadataStore):
+class SqlMetadataStore(SqlRunStore, SqlModelStore, SqlCheckStore, MetadataStore):
     """Metadata on any database SQLAlchemy reaches; the schema is upgraded on open.
 
     Parameters
