@@ -15,6 +15,7 @@ from mlwright.cli.context import GlobalOptions
 from mlwright.cli.demo import demo
 from mlwright.cli.gc import gc
 from mlwright.cli.ingest import ingest
+from mlwright.cli.monitor import monitor
 from mlwright.cli.predict import predict
 from mlwright.cli.serve import serve
 from mlwright.cli.train import train
@@ -34,6 +35,7 @@ app.add_typer(runs.app, name="runs")
 app.add_typer(models.app, name="models")
 app.command("predict")(predict)
 app.command("serve")(serve)
+app.command("monitor")(monitor)
 app.command("gc")(gc)
 app.command("demo")(demo)
 

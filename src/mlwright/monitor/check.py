@@ -313,11 +313,18 @@ def _encode(model: LoadedModel, truth: list[Any]) -> np.ndarray:
     import numpy as np
 
     from mlwright.core.errors import DataError
+    from mlwright.registry.inputs import FALSE_WORDS, TRUE_WORDS
 
     classes = model.model.classes
     if classes is None:
         return np.asarray(truth, dtype=float)
     code = {_label(c): i for i, c in enumerate(classes)}
+    # A reader may take a yes/no column for booleans (DuckDB's CSV sniffer does): a boolean
+    # names the class that is one of the words for it.
+    for value, words in ((True, TRUE_WORDS), (False, FALSE_WORDS)):
+        named = [i for c, i in code.items() if c.lower() in words]
+        if _label(value) not in code and len(named) == 1:
+            code[_label(value)] = named[0]
     unknown = sorted({_label(v) for v in truth} - set(code))
     if unknown:
         msg = f"the target holds {unknown[0]!r}, a class the model does not know"

@@ -27,11 +27,18 @@ T = TypeVar("T")
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from concurrent.futures import Future
+    from datetime import timedelta
 
     from mlwright.data.schema import Role
+    from mlwright.monitor.check import MonitorConfig, MonitorReport
     from mlwright.registry.loaded import LoadedModel
     from mlwright.track.artifacts import ArtifactStore
-    from mlwright.track.entities import AliasEvent, DatasetRecord, ModelVersionRecord
+    from mlwright.track.entities import (
+        AliasEvent,
+        CheckRecord,
+        DatasetRecord,
+        ModelVersionRecord,
+    )
     from mlwright.track.store import MetadataStore
     from mlwright.workspace.run import Run
 
@@ -421,6 +428,32 @@ class Workspace:
         from mlwright.workspace.models import load
 
         return load(self, ref)
+
+    def monitor(
+        self,
+        ref: str,
+        *,
+        current: str | Path | None = None,
+        dataset: str | None = None,
+        since: str | timedelta | None = None,
+        config: MonitorConfig | None = None,
+        record: bool = True,
+    ) -> MonitorReport:
+        """Check a model on current data: drift of its inputs and predictions, performance.
+
+        Give exactly one of ``current`` (a file), ``dataset`` (a dataset reference) or
+        ``since`` (``"24h"``: the serving prediction log). The check is kept in the
+        workspace's monitoring history unless ``record`` is False.
+        """
+        from mlwright.workspace.monitoring import monitor
+
+        return monitor(
+            self, ref, current=current, dataset=dataset, since=since, config=config, record=record
+        )
+
+    def checks(self, name: str | None = None, *, limit: int | None = None) -> list[CheckRecord]:
+        """The monitoring history (drift checks and retrain decisions), newest first."""
+        return self.store.list_checks(name, limit=limit)
 
     def set_alias(self, name: str, version: int | None, alias: str) -> AliasEvent:
         """Point ``alias`` (e.g. ``production``) at a version; None removes the alias."""

@@ -1,0 +1,210 @@
+"""``mlwright monitor REF``: drift and performance as users and cron jobs see them.
+
+A LightGBM model of generated churn-like data (numbers, a category, a target) is trained
+once per module; each test checks files against a private copy of its workspace. Exit
+codes: 0 healthy, 1 something found, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mlwright.workspace import Workspace
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from pathlib import Path
+
+    from tests.cli.conftest import RunResult
+
+PLANS = np.array(["basic", "plus", "pro"])
+
+
+def customers(n: int, seed: int, *, older: float = 0.0, flip: float = 0.0) -> pd.DataFrame:
+    """Rows of one distribution; ``older`` shifts ``age`` (in sds), ``flip`` flips labels."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            "age": rng.normal(40, 10, n) + older * 10,
+            "usage": rng.gamma(2.0, 3.0, n),
+            "tenure": rng.integers(0, 60, n),
+            "plan": rng.choice(PLANS, n, p=[0.5, 0.3, 0.2]),
+        }
+    )
+    score = -0.08 * frame["tenure"] + 0.3 * frame["usage"] - (frame["plan"] == "pro") * 1.5
+    churn = score + rng.normal(0, 1.0, n) > 0
+    churn = np.where(rng.random(n) < flip, ~churn, churn)
+    frame["churn"] = np.where(churn, "yes", "no")
+    return frame
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("monitor-template") / "ws"
+    with Workspace(path) as ws:
+        ws.ingest(customers(3000, 0), name="customers")
+        run = ws.train("customers", target="churn", time_budget=4, families=["lightgbm"], seed=0)
+        ws.register(run.id, "churn", alias="production")
+    return path
+
+
+@pytest.fixture
+def registered(template: Path, ws_path: Path) -> Path:
+    shutil.copytree(template, ws_path)
+    return ws_path
+
+
+def write(frame: pd.DataFrame, path: Path) -> str:
+    frame.to_csv(path, index=False)
+    return str(path)
+
+
+def test_data_like_the_training_data_is_healthy(
+    registered: Path, run_cli: Callable[..., RunResult], tmp_path: Path
+) -> None:
+    current = write(customers(2000, 1).drop(columns="churn"), tmp_path / "now.csv")
+    result = run_cli("monitor", "churn@production", "--current", current)
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    assert "healthy" in result.stdout
+    assert "accuracy (estimated from confidence)" in result.stdout
+    with Workspace(registered) as ws:
+        (check,) = ws.checks("churn")
+    assert (check.kind, check.status, check.model_version) == ("drift", "healthy", 1)
+
+
+def test_a_shifted_column_is_drift_named_first_with_exit_1(
+    registered: Path, run_cli: Callable[..., RunResult], tmp_path: Path
+) -> None:
+    current = write(customers(2000, 2, older=1.0).drop(columns="churn"), tmp_path / "now.csv")
+    result = run_cli("monitor", "churn@production", "--current", current, "--json")
+    assert result.exit_code == 1, (result.stdout, result.stderr)
+    report = json.loads(result.stdout)
+    assert report["status"] == "drift"
+    assert report["drift"]["drifted"] == ["age"]
+    assert report["drift"]["features"][0]["column"] == "age"
+    assert report["findings"][0]["kind"] == "feature_drift"
+    assert report["multivariate"]["drifted"] is True
+    assert report["multivariate"]["top_columns"][0] == "age"
+
+
+def test_labels_in_the_current_data_measure_the_model_and_find_degradation(
+    registered: Path, run_cli: Callable[..., RunResult], tmp_path: Path
+) -> None:
+    current = write(customers(2000, 3, flip=0.35), tmp_path / "now.csv")
+    result = run_cli("monitor", "churn@production", "--current", current, "--json")
+    assert result.exit_code == 1, (result.stdout, result.stderr)
+    report = json.loads(result.stdout)
+    performance = report["performance"]
+    assert performance["measured"] is True
+    assert performance["degraded"] is True
+    assert performance["high"] < performance["expected"]
+    assert report["status"] == "degraded"
+    assert report["drift"]["drifted"] == []  # the inputs did not move; the world did
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda d: d.drop(columns=["age", "churn"]), "'age'"),
+        (lambda d: None, "no.csv"),
+    ],
+    ids=["missing-column", "missing-file"],
+)
+def test_bad_input_exits_2_with_one_clear_line_and_records_nothing(
+    registered: Path,
+    run_cli: Callable[..., RunResult],
+    tmp_path: Path,
+    make: Callable[[pd.DataFrame], pd.DataFrame | None],
+    message: str,
+) -> None:
+    frame = make(customers(500, 4))
+    current = str(tmp_path / "no.csv") if frame is None else write(frame, tmp_path / "bad.csv")
+    result = run_cli("monitor", "churn@production", "--current", current)
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    assert len(result.error_lines) == 1, result.stderr
+    assert message in result.error_lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+    with Workspace(registered) as ws:
+        assert ws.checks("churn") == []
+
+
+def test_exactly_one_source_of_current_data(
+    registered: Path, run_cli: Callable[..., RunResult]
+) -> None:
+    result = run_cli("monitor", "churn", "--dataset", "customers", "--since", "24h")
+    assert result.exit_code == 2
+    assert "exactly one of" in result.stderr
+
+
+class Receiver(BaseHTTPRequestHandler):
+    bodies: list[dict[str, Any]]
+
+    def do_POST(self) -> None:
+        length = int(self.headers["content-length"])
+        self.bodies.append(json.loads(self.rfile.read(length)))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """A webhook receiver on a free loopback port, stopped after the test."""
+    bodies: list[dict[str, Any]] = []
+    handler = type("Handler", (Receiver,), {"bodies": bodies})
+    server = HTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook", bodies
+    server.shutdown()
+    server.server_close()
+
+
+def test_each_finding_is_sent_once_to_the_webhook_and_the_command(
+    registered: Path,
+    run_cli: Callable[..., RunResult],
+    tmp_path: Path,
+    receiver: tuple[str, list[dict[str, Any]]],
+) -> None:
+    url, bodies = receiver
+    received = tmp_path / "alerts.jsonl"
+    append = f"import sys; open(r'{received}', 'a').write(sys.stdin.read() + chr(10))"
+    command = f'{sys.executable} -c "{append}"'
+    current = write(customers(2000, 5, older=1.0).drop(columns="churn"), tmp_path / "now.csv")
+    result = run_cli(
+        "monitor",
+        "churn@production",
+        "--current",
+        current,
+        "--json",
+        "--alert-webhook",
+        url,
+        "--alert-command",
+        command,
+    )
+    assert result.exit_code == 1, result.stderr
+    findings = json.loads(result.stdout)["findings"]
+    assert [b["finding"] for b in bodies] == findings
+    assert {b["model"] for b in bodies} == {"churn:1"}
+    lines = received.read_text().splitlines()
+    assert [json.loads(line)["finding"] for line in lines] == findings
+
+
+def test_a_bad_webhook_url_is_refused_before_the_work(
+    registered: Path, run_cli: Callable[..., RunResult], tmp_path: Path
+) -> None:
+    current = write(customers(200, 6).drop(columns="churn"), tmp_path / "now.csv")
+    result = run_cli("monitor", "churn", "--current", current, "--alert-webhook", "ftp://x")
+    assert result.exit_code == 2
+    assert "not an http(s) URL" in result.stderr
