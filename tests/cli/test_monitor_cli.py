@@ -208,3 +208,35 @@ def test_a_bad_webhook_url_is_refused_before_the_work(
     result = run_cli("monitor", "churn", "--current", current, "--alert-webhook", "ftp://x")
     assert result.exit_code == 2
     assert "not an http(s) URL" in result.stderr
+
+
+def test_retrain_promotes_a_challenger_only_when_it_is_better(
+    registered: Path, run_cli: Callable[..., RunResult], tmp_path: Path
+) -> None:
+    # The world changed: plans now drive churn the other way. A challenger learns it.
+    changed = customers(3000, 7)
+    changed["churn"] = np.where(changed["plan"] == "pro", "yes", "no")
+    data = write(changed, tmp_path / "new.csv")
+    result = run_cli("retrain", "churn", "--data", data, "--time-budget", "4", "--json")
+    assert result.exit_code == 0, result.stderr
+    decision = json.loads(result.stdout)
+    assert decision["promoted"] is True
+    assert decision["challenger_score"] > decision["champion_score"] + 0.01
+    assert decision["new_version"] == "churn:2"
+    with Workspace(registered) as ws:
+        assert ws.model_version("churn@production").version == 2
+        (check,) = ws.checks("churn")
+        assert (check.kind, check.status) == ("retrain", "promoted")
+        assert check.summary["holdout_rows"] == 750
+
+
+def test_retrain_keeps_the_champion_when_the_challenger_is_not_better_by_the_margin(
+    registered: Path, run_cli: Callable[..., RunResult], tmp_path: Path
+) -> None:
+    data = write(customers(2000, 8), tmp_path / "same.csv")
+    result = run_cli("retrain", "churn", "--data", data, "--time-budget", "4", "--margin", "0.5")
+    assert result.exit_code == 0, result.stderr
+    assert "Kept churn:1" in result.stdout
+    with Workspace(registered) as ws:
+        assert ws.model_version("churn@production").version == 1
+        assert [c.status for c in ws.checks("churn")] == ["kept"]

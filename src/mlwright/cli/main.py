@@ -17,6 +17,7 @@ from mlwright.cli.gc import gc
 from mlwright.cli.ingest import ingest
 from mlwright.cli.monitor import monitor
 from mlwright.cli.predict import predict
+from mlwright.cli.retrain import retrain
 from mlwright.cli.serve import serve
 from mlwright.cli.train import train
 
@@ -36,6 +37,7 @@ app.add_typer(models.app, name="models")
 app.command("predict")(predict)
 app.command("serve")(serve)
 app.command("monitor")(monitor)
+app.command("retrain")(retrain)
 app.command("gc")(gc)
 app.command("demo")(demo)
 

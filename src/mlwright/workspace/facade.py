@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         ModelVersionRecord,
     )
     from mlwright.track.store import MetadataStore
+    from mlwright.workspace.retrain import RetrainDecision
     from mlwright.workspace.run import Run
 
 logger = logging.getLogger(__name__)
@@ -449,6 +450,29 @@ class Workspace:
 
         return monitor(
             self, ref, current=current, dataset=dataset, since=since, config=config, record=record
+        )
+
+    def retrain(
+        self,
+        name: str,
+        data: Any,
+        *,
+        alias: str = "production",
+        margin: float = 0.01,
+        time_budget: str | float | None = None,
+        seed: int = 0,
+    ) -> RetrainDecision:
+        """Train a challenger to ``name@alias`` on ``data``; promote it only if better.
+
+        ``data`` is a DataFrame or a file with the target. A quarter of it is held out; the
+        rest is the next version of the champion's dataset. Champion and challenger are
+        scored on the holdout with the champion's metric, and the alias moves to the
+        challenger when it is better by ``margin``. The decision is kept in the history.
+        """
+        from mlwright.workspace.retrain import retrain
+
+        return retrain(
+            self, name, data, alias=alias, margin=margin, time_budget=time_budget, seed=seed
         )
 
     def checks(self, name: str | None = None, *, limit: int | None = None) -> list[CheckRecord]:
