@@ -33,6 +33,10 @@ def test_demo_runs_the_lifecycle_on_the_attrition_data(tmp_path: Path) -> None:
     assert "Registered attrition:1 (attrition@production)" in result.stdout
     assert "Scored 1,470 employees" in result.stdout
     assert "Served 5 requests at http://127.0.0.1:" in result.stdout
+    # The shifted copy: the two planted shifts are found, nothing else among the inputs.
+    assert "MonthlyIncome drifted" in result.stdout
+    assert "OverTime drifted" in result.stdout
+    assert result.stdout.count(" drifted (PSI") == 2
     scored = (tmp_path / "ws" / "demo" / "scored.csv").read_text().splitlines()
     assert scored[0] == '"employee_id","prediction","proba_False","proba_True"'
     assert len(scored) == 1 + 1470
@@ -61,3 +65,4 @@ def test_demo_twice_reuses_the_dataset(tmp_path: Path) -> None:
     assert data["scored"]["rows"] == 1470
     assert data["served"]["requests"] == 5
     assert data["served"]["rows"] == 20
+    assert sorted(data["monitored"]["drift"]["drifted"]) == ["MonthlyIncome", "OverTime"]

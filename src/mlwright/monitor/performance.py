@@ -5,8 +5,9 @@ with a bootstrap interval, next to the estimate made at validation (the run's te
 Without labels, a classifier's accuracy is estimated from its confidence (confidence-based
 performance estimation): a calibrated model is right on a row with the probability it gives
 its prediction, so the mean of those probabilities estimates the accuracy, and its
-uncertainty follows from a sum of Bernoulli variances. The same estimate on reference rows
-is the comparison, so that any miscalibration cancels out.
+uncertainty follows from a sum of Bernoulli variances. It is compared with the accuracy
+measured on the run's held-out test rows (or, without one, the same estimate on reference
+rows).
 """
 
 from __future__ import annotations
@@ -125,11 +126,21 @@ def confidence_accuracy(proba: np.ndarray, threshold: float) -> tuple[float, flo
 
 
 def estimated(
-    current: np.ndarray, reference: np.ndarray, threshold: float, tolerance: float
+    current: np.ndarray,
+    reference: np.ndarray,
+    threshold: float,
+    tolerance: float,
+    *,
+    expected: float | None = None,
 ) -> PerformanceCheck:
-    """Accuracy estimated from confidence on current rows, against the same on reference rows."""
+    """Accuracy estimated from confidence on current rows, against ``expected``.
+
+    ``expected`` is the accuracy measured at validation; without it, the same estimate on
+    reference rows.
+    """
     value, error = confidence_accuracy(current, threshold)
-    expected, _ = confidence_accuracy(reference, threshold)
+    if expected is None:
+        expected, _ = confidence_accuracy(reference, threshold)
     low, high = value - Z95 * error, value + Z95 * error
     return PerformanceCheck(
         metric="accuracy (estimated from confidence)",
