@@ -240,3 +240,56 @@ def test_retrain_keeps_the_champion_when_the_challenger_is_not_better_by_the_mar
     with Workspace(registered) as ws:
         assert ws.model_version("churn@production").version == 1
         assert [c.status for c in ws.checks("churn")] == ["kept"]
+
+
+def test_since_reads_the_serving_log_and_its_feedback(
+    registered: Path, run_cli: Callable[..., RunResult]
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from mlwright.serve.predlog import (
+        FeedbackLog,
+        PredictionLog,
+        feedback_table,
+        new_prediction_ids,
+        prediction_table,
+    )
+
+    old, recent = customers(300, 9, older=2.0), customers(1200, 10)
+    ids = {"old": new_prediction_ids(len(old)), "recent": new_prediction_ids(len(recent))}
+    with PredictionLog(registered / "predictions").start() as log:
+        for key, rows, when in (
+            ("old", old, datetime.now(UTC) - timedelta(days=3)),
+            ("recent", recent, datetime.now(UTC)),
+        ):
+            log.append(
+                prediction_table(
+                    rows.drop(columns="churn"),
+                    ["no"] * len(rows),
+                    prediction_ids=ids[key],
+                    model_name="churn",
+                    model_version=1,
+                    model_ref="churn:1",
+                    latency_ms=1.0,
+                    timestamp=when,
+                )
+            )
+    with FeedbackLog(registered / "feedback").start() as feedback:
+        feedback.append(feedback_table(ids["recent"], recent["churn"].tolist(), model_name="churn"))
+    result = run_cli("monitor", "churn@production", "--since", "24h", "--json")
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    report = json.loads(result.stdout)
+    assert report["n_current"] == 1200  # the rows of three days ago (drifted) are left out
+    assert report["performance"]["measured"] is True
+    assert report["performance"]["n_rows"] == 1200
+
+
+def test_since_with_an_empty_log_is_a_clear_error(
+    registered: Path, run_cli: Callable[..., RunResult]
+) -> None:
+    result = run_cli("monitor", "churn@production", "--since", "24h")
+    assert result.exit_code == 2
+    assert "prediction log of 'churn' is empty" in result.stderr
+    result = run_cli("monitor", "churn@production", "--since", "yesterday")
+    assert result.exit_code == 2
+    assert "cannot read 'yesterday' as a duration" in result.stderr
