@@ -293,3 +293,24 @@ def test_since_with_an_empty_log_is_a_clear_error(
     result = run_cli("monitor", "churn@production", "--since", "yesterday")
     assert result.exit_code == 2
     assert "cannot read 'yesterday' as a duration" in result.stderr
+
+
+def test_html_report_is_one_self_contained_page(
+    registered: Path, run_cli: Callable[..., RunResult], tmp_path: Path
+) -> None:
+    import re
+
+    frame = customers(1500, 11, older=1.0).drop(columns="churn")
+    frame["plan"] = frame["plan"].where(frame.index % 10 != 0, "<script>alert(1)</script>")
+    current = write(frame, tmp_path / "now<i>.csv")
+    page = tmp_path / "out" / "check.html"
+    result = run_cli("monitor", "churn@production", "--current", current, "--html", str(page))
+    assert result.exit_code == 1, result.stderr
+    html = page.read_text()
+    assert "<script" not in html  # nothing runs
+    assert "now&lt;i&gt;.csv" in html  # names are escaped text
+    assert "<i>" not in html
+    assert not re.search(r"""(src|href)=["']?https?:""", html)  # opens offline
+    assert "age" in html
+    assert "drift" in html
+    assert list(page.parent.iterdir()) == [page]  # no partial file left

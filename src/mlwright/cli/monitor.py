@@ -5,6 +5,7 @@ Exit codes: 0 healthy, 1 drift or degradation found, 2 bad input.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -55,6 +56,9 @@ def monitor(
         str | None,
         typer.Option("--alert-command", help="Run this command per finding, JSON on stdin."),
     ] = None,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Also write the report as an HTML page here.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
 ) -> None:
     """Check a model's inputs, predictions and performance on current data."""
@@ -74,6 +78,12 @@ def monitor(
             stderr().print(f"[dim]… checking {ref}[/]")
         report = ws.monitor(ref, current=current, dataset=dataset, since=since, config=config)
     data = report.to_dict()
+    if html is not None:
+        from mlwright.monitor.html import write_html
+
+        written = write_html(data, html)
+        if not as_json:
+            stderr().print(f"[dim]wrote {written}[/]")
     bodies = alert_bodies(data)
     sent = []
     if webhook is not None:
