@@ -314,3 +314,45 @@ def test_html_report_is_one_self_contained_page(
     assert "age" in html
     assert "drift" in html
     assert list(page.parent.iterdir()) == [page]  # no partial file left
+
+
+def test_since_measures_performance_per_day_and_shows_the_day_it_fell(
+    registered: Path, run_cli: Callable[..., RunResult]
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from mlwright.serve.predlog import (
+        FeedbackLog,
+        PredictionLog,
+        feedback_table,
+        new_prediction_ids,
+        prediction_table,
+    )
+
+    now = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+    days = [customers(500, 20 + k, flip=0.45 if k == 3 else 0.0) for k in range(4)]
+    with (
+        PredictionLog(registered / "predictions").start() as log,
+        FeedbackLog(registered / "feedback").start() as feedback,
+    ):
+        for k, rows in enumerate(days):
+            ids = new_prediction_ids(len(rows))
+            log.append(
+                prediction_table(
+                    rows.drop(columns="churn"),
+                    ["no"] * len(rows),
+                    prediction_ids=ids,
+                    model_name="churn",
+                    model_version=1,
+                    model_ref="churn:1",
+                    latency_ms=1.0,
+                    timestamp=now - timedelta(days=3 - k),
+                )
+            )
+            feedback.append(feedback_table(ids, rows["churn"].tolist(), model_name="churn"))
+    result = run_cli("monitor", "churn@production", "--since", "4d", "--json")
+    report = json.loads(result.stdout)
+    windows = report["windows"]
+    assert [w["n_rows"] for w in windows] == [500] * 4
+    assert [w["degraded"] for w in windows] == [False, False, False, True]
+    assert windows[0]["start"] < windows[-1]["start"]

@@ -33,6 +33,10 @@ def monitor(
         str | None,
         typer.Option("--since", help="Current data: the serving log of the last 30m, 24h, 7d..."),
     ] = None,
+    time_column: Annotated[
+        str | None,
+        typer.Option("--time-column", help="With labels: performance per day or hour by this."),
+    ] = None,
     alpha: Annotated[
         float, typer.Option("--alpha", help="Chance of any false drift alarm on unchanged data.")
     ] = 0.01,
@@ -76,7 +80,14 @@ def monitor(
     with workspace_from(ctx) as ws:
         if not as_json:
             stderr().print(f"[dim]… checking {ref}[/]")
-        report = ws.monitor(ref, current=current, dataset=dataset, since=since, config=config)
+        report = ws.monitor(
+            ref,
+            current=current,
+            dataset=dataset,
+            since=since,
+            config=config,
+            time_column=time_column,
+        )
     data = report.to_dict()
     if html is not None:
         from mlwright.monitor.html import write_html
@@ -144,5 +155,14 @@ def print_report(report: MonitorReport) -> None:
         how = "" if p.measured else " (no labels)"
         expected = "" if p.expected is None else f", expected {p.expected:.3f}"
         console.print(f"{p.metric}{how}: {p.value:.3f} [{p.low:.3f}, {p.high:.3f}]{expected}")
+    if report.windows:
+        console.print("by time window:")
+    for window in report.windows:
+        w = window.check
+        line = (
+            f"  {window.start} .. {window.end}: {w.value:.3f} [{w.low:.3f}, {w.high:.3f}] "
+            f"on {w.n_rows:,} rows" + ("  degraded" if w.degraded else "")
+        )
+        console.print(line, markup=False, highlight=False, style="red" if w.degraded else None)
     for finding in report.findings:
         console.print(f"[red]•[/] {finding.message}", markup=True, highlight=False)

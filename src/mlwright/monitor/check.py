@@ -26,7 +26,14 @@ from mlwright.monitor.drift import (
 )
 from mlwright.monitor.multivariate import SAMPLE_ROWS as DOMAIN_ROWS
 from mlwright.monitor.multivariate import DomainCheck, domain_check
-from mlwright.monitor.performance import PerformanceCheck, encode_truth, estimated, measured
+from mlwright.monitor.performance import (
+    PerformanceCheck,
+    WindowCheck,
+    by_window,
+    encode_truth,
+    estimated,
+    measured,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -82,6 +89,7 @@ class MonitorReport:
     multivariate: DomainCheck | None
     performance: PerformanceCheck | None
     findings: list[Finding]
+    windows: list[WindowCheck] = field(default_factory=list)
 
     @property
     def healthy(self) -> bool:
@@ -112,6 +120,7 @@ class MonitorReport:
             "prediction": None if self.prediction is None else self.prediction.to_dict(),
             "multivariate": None if self.multivariate is None else self.multivariate.to_dict(),
             "performance": None if self.performance is None else self.performance.to_dict(),
+            "windows": [w.to_dict() for w in self.windows],
         }
 
 
@@ -123,11 +132,12 @@ def check_model(
     *,
     reference_name: str = "reference",
     current_name: str = "current",
+    time_column: str | None = None,
 ) -> MonitorReport:
     """Check ``current`` (an Arrow table) against ``reference`` (the training data) for ``model``.
 
     The current data needs the model's input columns; when it also holds the target, the
-    model's metric is measured on it.
+    model's metric is measured on it, overall and, given ``time_column``, per time window.
     """
     import numpy as np
 
@@ -165,9 +175,12 @@ def check_model(
             alpha=config.drift.alpha,
             seed=config.seed,
         )
-    performance = None
+    performance: PerformanceCheck | None = None
+    windows: list[WindowCheck] = []
     if config.performance:
-        performance = _performance(model, current, cur_rows, cur_output, ref_output, config)
+        performance, windows = _performance(
+            model, current, cur_rows, cur_output, ref_output, config, time_column
+        )
     findings = _findings(drift, prediction, multivariate, performance)
     return MonitorReport(
         model=model.source.ref,
@@ -180,6 +193,7 @@ def check_model(
         multivariate=multivariate,
         performance=performance,
         findings=findings,
+        windows=windows,
     )
 
 
@@ -280,7 +294,8 @@ def _performance(
     cur_output: np.ndarray,
     ref_output: np.ndarray,
     config: MonitorConfig,
-) -> PerformanceCheck | None:
+    time_column: str | None,
+) -> tuple[PerformanceCheck | None, list[WindowCheck]]:
     import numpy as np
 
     from mlwright.learn.metrics import get_metric
@@ -293,16 +308,22 @@ def _performance(
         truth = current.column(target).take(rows).to_pylist()
         known = np.array([v is not None for v in truth])
         if not known.any():
-            return None
+            return None, []
         metric = get_metric(metrics.get("metric"), TaskType(model.task_type))
         expected = next(
             (m["value"] for m in metrics.get("test_metrics", []) if m["name"] == metric.name),
             None,
         )
         y = encode_truth(model, [v for v, k in zip(truth, known, strict=True) if k])
-        return measured(
-            metric, y, cur_output[known], threshold, expected, config.tolerance, config.seed
-        )
+        output = cur_output[known]
+        overall = measured(metric, y, output, threshold, expected, config.tolerance, config.seed)
+        windows = []
+        if time_column is not None:
+            times = _times(current, time_column, rows)[known]
+            windows = by_window(
+                metric, y, output, times, threshold, expected, config.tolerance, config.seed
+            )
+        return overall, windows
     if cur_output.ndim == 2:
         # Expected: the accuracy measured on the run's held-out test rows; the reference's
         # own estimate is biased upwards where the model trained on those rows.
@@ -310,8 +331,29 @@ def _performance(
             (m["value"] for m in metrics.get("test_metrics", []) if m["name"] == "accuracy"),
             None,
         )
-        return estimated(cur_output, ref_output, threshold, config.tolerance, expected=tested)
-    return None
+        estimate = estimated(cur_output, ref_output, threshold, config.tolerance, expected=tested)
+        return estimate, []
+    return None, []
+
+
+def _times(table: Any, column: str, rows: np.ndarray) -> np.ndarray:
+    """A column of times as naive UTC datetime64[us]; a clear error if it is not times."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from mlwright.core.errors import SchemaError
+
+    if column not in table.column_names:
+        msg = f"the current data has no time column {column!r}"
+        raise SchemaError(msg, hint="name a column of dates or times", column=column)
+    values = table.column(column).take(rows)
+    if not pa.types.is_timestamp(values.type) and not pa.types.is_date(values.type):
+        msg = f"the time column {column!r} holds {values.type}, not dates or times"
+        raise SchemaError(msg, hint="name a column of dates or times", column=column)
+    # NumPy has no time zones: an aware time comes out as its UTC value.
+    values = pc.cast(values, pa.timestamp("us", getattr(values.type, "tz", None)))
+    times: np.ndarray = values.to_numpy(zero_copy_only=False).astype("datetime64[us]")
+    return times
 
 
 def _findings(

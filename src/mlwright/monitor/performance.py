@@ -110,6 +110,64 @@ def measured(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class WindowCheck:
+    """A metric over one time window (``start`` inclusive, ``end`` exclusive, ISO text)."""
+
+    start: str
+    end: str
+    check: PerformanceCheck
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values, for JSON."""
+        return {"start": self.start, "end": self.end, **self.check.to_dict()}
+
+
+# A window with fewer labelled rows than this gets no metric of its own.
+MIN_WINDOW_ROWS = 30
+
+
+def by_window(
+    metric: Any,
+    y: np.ndarray,
+    output: np.ndarray,
+    times: np.ndarray,
+    threshold: float,
+    expected: float | None,
+    tolerance: float,
+    seed: int = 0,
+) -> list[WindowCheck]:
+    """``metric`` per day (per hour when the rows span less than two days), with intervals.
+
+    ``times`` is datetime64; rows without a time are left out. Under two hours, no windows.
+    """
+    import numpy as np
+
+    present = ~np.isnat(times)
+    if present.sum() < MIN_WINDOW_ROWS:
+        return []
+    span = times[present].max() - times[present].min()
+    if span >= np.timedelta64(2, "D"):
+        step = np.timedelta64(1, "D")
+    elif span >= np.timedelta64(2, "h"):
+        step = np.timedelta64(1, "h")
+    else:
+        return []
+    starts = times.astype(f"datetime64[{np.datetime_data(step)[0]}]")
+    found = []
+    for start in np.unique(starts[present]):
+        rows = present & (starts == start)
+        if rows.sum() < MIN_WINDOW_ROWS:
+            continue
+        try:
+            check = measured(metric, y[rows], output[rows], threshold, expected, tolerance, seed)
+        except ValueError:  # one class only in the window, for AUC
+            continue
+        end = start + step
+        found.append(WindowCheck(str(start), str(end), check))
+    return found
+
+
 def confidence_accuracy(proba: np.ndarray, threshold: float) -> tuple[float, float]:
     """Expected accuracy of a classifier from its probabilities, and its standard error."""
     import numpy as np

@@ -439,17 +439,26 @@ class Workspace:
         since: str | timedelta | None = None,
         config: MonitorConfig | None = None,
         record: bool = True,
+        time_column: str | None = None,
     ) -> MonitorReport:
         """Check a model on current data: drift of its inputs and predictions, performance.
 
         Give exactly one of ``current`` (a file), ``dataset`` (a dataset reference) or
-        ``since`` (``"24h"``: the serving prediction log). The check is kept in the
-        workspace's monitoring history unless ``record`` is False.
+        ``since`` (``"24h"``: the serving prediction log). With labels, ``time_column``
+        (the log's own times with ``since``) gives performance per day or hour too. The
+        check is kept in the workspace's monitoring history unless ``record`` is False.
         """
         from mlwright.workspace.monitoring import monitor
 
         return monitor(
-            self, ref, current=current, dataset=dataset, since=since, config=config, record=record
+            self,
+            ref,
+            current=current,
+            dataset=dataset,
+            since=since,
+            config=config,
+            record=record,
+            time_column=time_column,
         )
 
     def retrain(

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from mlwright.registry.loaded import LoadedModel
     from mlwright.workspace.facade import Workspace
 
+# The column the prediction log's times come in, for performance by time window.
+LOG_TIME = "_logged_at"
 _SINCE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -43,8 +45,13 @@ def monitor(
     since: str | timedelta | None = None,
     config: MonitorConfig | None = None,
     record: bool = True,
+    time_column: str | None = None,
 ) -> MonitorReport:
-    """Check model ``ref`` on exactly one of ``current``, ``dataset`` or ``since``."""
+    """Check model ``ref`` on exactly one of ``current``, ``dataset`` or ``since``.
+
+    ``time_column`` names the current data's times, for performance by time window; with
+    ``since`` it is the time each prediction was logged.
+    """
     from mlwright.monitor.check import check_model
     from mlwright.track.entities import NewCheck
 
@@ -63,6 +70,7 @@ def monitor(
     else:
         window = since if isinstance(since, timedelta) else parse_since(str(since))
         table, name = read_prediction_log(ws.path, model, version.name, window), f"log {since}"
+        time_column = time_column or LOG_TIME
     report = check_model(
         model,
         reference,
@@ -70,6 +78,7 @@ def monitor(
         config,
         reference_name=version.dataset_ref,
         current_name=name,
+        time_column=time_column,
     )
     if record:
         ws.store.add_check(
@@ -125,6 +134,7 @@ def read_prediction_log(root: Path, model: LoadedModel, model_name: str, window:
         msg = f"the prediction log of {model_name!r} has no rows in the last {window}"
         raise DataError(msg, hint="give a longer --since")
     columns = {c.name: log.column(f"in_{c.name}") for c in model.info.columns}
+    columns[LOG_TIME] = log.column("timestamp")
     labelled = read_labelled(root / PREDICTIONS_DIR, root / FEEDBACK_DIR, model_name)
     if labelled.num_rows:
         regression = model.model.classes is None
