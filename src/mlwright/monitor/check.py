@@ -42,8 +42,8 @@ if TYPE_CHECKING:
     from mlwright.registry.loaded import LoadedModel
 
 # Rows of each side the model scores (prediction drift, performance estimate, importance).
-SCORED_ROWS = 50_000
-IMPORTANCE_ROWS = 2_000
+SCORED_ROWS = 20_000
+IMPORTANCE_ROWS = 1_000
 
 
 @dataclass(frozen=True, slots=True)
