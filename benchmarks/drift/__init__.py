@@ -1,0 +1,1 @@
+"""Pieces of the drift benchmark (``benchmarks/drift.py``): peer venv, data, runners."""
