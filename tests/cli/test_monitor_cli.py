@@ -356,3 +356,15 @@ def test_since_measures_performance_per_day_and_shows_the_day_it_fell(
     assert [w["n_rows"] for w in windows] == [500] * 4
     assert [w["degraded"] for w in windows] == [False, False, False, True]
     assert windows[0]["start"] < windows[-1]["start"]
+
+
+def test_text_in_a_numeric_column_is_a_clear_error(
+    registered: Path, run_cli: Callable[..., RunResult], tmp_path: Path
+) -> None:
+    frame = customers(300, 12).drop(columns="churn").astype({"age": object})
+    frame.loc[7, "age"] = "forty"
+    result = run_cli("monitor", "churn", "--current", write(frame, tmp_path / "now.csv"))
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    assert "'age'" in result.stderr
+    assert "forty" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -21,7 +21,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from mlwright.core.errors import ConfigError, SchemaError
+from mlwright.core.errors import ConfigError, DataError, SchemaError
 from mlwright.monitor.binning import (
     CategoricalBinned,
     NumericBinned,
@@ -212,7 +212,11 @@ def _compare(
     position: int,
 ) -> FeatureDrift:
     if kind == NUMERIC:
-        numeric = bin_numeric(as_numbers(reference), as_numbers(current), config.n_bins)
+        numeric = bin_numeric(
+            _numbers(name, reference, "reference"),
+            _numbers(name, current, "current"),
+            config.n_bins,
+        )
         ref_counts, cur_counts = numeric.coarse_reference, numeric.coarse_current
     else:
         categorical = bin_categorical(reference, current)
@@ -237,6 +241,32 @@ def _compare(
     if kind == NUMERIC:
         return FeatureDrift(**common, **_numeric_details(numeric))
     return FeatureDrift(**common, **_categorical_details(categorical))
+
+
+def _numbers(name: str, column: Any, which: str) -> np.ndarray:
+    """A numeric column's values, or a clear error naming a value that is not a number."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        return as_numbers(column)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        shown = next(
+            (v for v in pc.cast(column, pa.string()).to_pylist() if v and not _is_number(v)),
+            None,
+        )
+        msg = f"column {name!r} of the {which} data holds {shown!r}, not a number"
+        raise DataError(
+            msg, hint="give numbers in this column, as in training", column=name, value=shown
+        ) from None
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def psi(reference: np.ndarray, current: np.ndarray) -> np.ndarray:
