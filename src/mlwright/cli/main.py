@@ -11,6 +11,7 @@ import typer
 
 from mlwright import __version__
 from mlwright.cli import datasets, models, runs
+from mlwright.cli.analyze import analyze
 from mlwright.cli.context import GlobalOptions
 from mlwright.cli.demo import demo
 from mlwright.cli.gc import gc
@@ -38,6 +39,7 @@ app.command("predict")(predict)
 app.command("serve")(serve)
 app.command("monitor")(monitor)
 app.command("retrain")(retrain)
+app.command("analyze")(analyze)
 app.command("gc")(gc)
 app.command("demo")(demo)
 

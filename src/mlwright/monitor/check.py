@@ -30,10 +30,10 @@ from mlwright.monitor.performance import (
     PerformanceCheck,
     WindowCheck,
     by_window,
-    encode_truth,
     estimated,
     measured,
 )
+from mlwright.registry.labels import encode_truth
 
 if TYPE_CHECKING:
     import numpy as np

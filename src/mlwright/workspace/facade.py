@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from datetime import timedelta
 
     from mlwright.data.schema import Role
+    from mlwright.insight.analyze import Analysis
     from mlwright.monitor.check import MonitorConfig, MonitorReport
     from mlwright.registry.loaded import LoadedModel
     from mlwright.track.artifacts import ArtifactStore
@@ -483,6 +484,17 @@ class Workspace:
         return retrain(
             self, name, data, alias=alias, margin=margin, time_budget=time_budget, seed=seed
         )
+
+    def analyze(self, ref: str, data: Any) -> Analysis:
+        """Where and why model ``ref`` fails on labelled ``data`` (a DataFrame or a file).
+
+        The slices where it does significantly worse (as rules), the worst-predicted rows,
+        the features its errors move with, its calibration, and next steps.
+        """
+        from mlwright.insight.analyze import analyze_model
+        from mlwright.workspace.retrain import read_rows
+
+        return analyze_model(self.load_model(ref), read_rows(data))
 
     def checks(self, name: str | None = None, *, limit: int | None = None) -> list[CheckRecord]:
         """The monitoring history (drift checks and retrain decisions), newest first."""

@@ -67,7 +67,7 @@ def retrain(
     """Train a challenger to ``name@alias`` on ``data`` and promote it if better by ``margin``."""
     from mlwright.learn.metrics import get_metric
     from mlwright.learn.task import TaskType
-    from mlwright.monitor.performance import encode_truth
+    from mlwright.registry.labels import encode_truth
     from mlwright.track.entities import NewCheck
 
     if margin < 0:
@@ -78,7 +78,7 @@ def retrain(
         raise ConfigError(msg, value=holdout)
     champion = ws.model_version(f"{name}@{alias}")
     settings = ws.run(champion.run_id).record.config
-    rows = _read(data)
+    rows = read_rows(data)
     target = settings["target"]
     if target not in rows.columns:
         msg = f"the new data has no target column {target!r}"
@@ -144,8 +144,8 @@ def retrain(
     return decision
 
 
-def _read(data: Any) -> Any:
-    """New data as a DataFrame: a frame as it is, a file read as ingest reads it."""
+def read_rows(data: Any) -> Any:
+    """Labelled rows as a DataFrame: a frame as it is, a file read as ingest reads it."""
     import pandas as pd
 
     from mlwright.workspace.monitoring import read_file

@@ -1,0 +1,1 @@
+"""Explanations and failure analysis: where and why a model fails."""
