@@ -98,3 +98,25 @@ def test_unlabelled_data_is_refused_clearly(
     result = run_cli("analyze", "churn", "--data", str(data))
     assert result.exit_code == 2
     assert "no target column 'churn'" in result.stderr
+
+
+def test_shifts_show_where_the_model_would_lose_ground(
+    registered: Path, run_cli: Callable[..., RunResult], tmp_path: Path
+) -> None:
+    data = tmp_path / "labelled.csv"
+    customers(3000, 4).to_csv(data, index=False)
+    result = run_cli("analyze", "churn@production", "--data", str(data), "--shifts", "--json")
+    assert result.exit_code == 0, result.stderr
+    shifts = {r["scenario"]: r for r in json.loads(result.stdout)["shifts"]}
+    # The weak segment has short tenure: leaning towards it costs more than away from it.
+    lower, higher = (
+        shifts["tenure shifts lower (about 1 sd)"],
+        shifts["tenure shifts higher (about 1 sd)"],
+    )
+    assert lower["value"] < higher["value"]
+    assert lower["worse"]
+    missing = shifts["20% of every column missing"]
+    assert missing["worse"]
+    assert missing["value"] < missing["baseline"] - 0.02
+    assert "20% unseen categories" in shifts
+    assert "noise of 0.25 sd on every number" in shifts

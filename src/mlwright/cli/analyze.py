@@ -19,13 +19,16 @@ def analyze(
     data: Annotated[
         str, typer.Option("--data", help="Labelled rows: a CSV, Parquet or JSON file.")
     ],
+    shifts: Annotated[
+        bool, typer.Option("--shifts", help="Also score it on simulated shifts of the data.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
 ) -> None:
     """Find the data slices where the model does worse, its worst rows, and what to do."""
     with workspace_from(ctx) as ws:
         if not as_json:
             stderr().print(f"[dim]… analysing {ref} on {data}[/]")
-        found = ws.analyze(ref, data)
+        found = ws.analyze(ref, data, shifts=shifts)
     if as_json:
         print_json(found.to_dict())
         return
@@ -62,6 +65,12 @@ def print_analysis(found: Analysis) -> None:
         console.print("Errors move most with:")
         for d in found.drivers:
             console.print(f"  {d.column}: {d.strength:.1%} of their variance; {d.how}")
+    if found.shifts:
+        console.print(
+            f"Under simulated shifts ({found.metric}, {found.shifts[0].baseline:.4g} as is):"
+        )
+        for r in found.shifts:
+            console.print(f"  {r.scenario}: {r.value:.4g} ({r.change:+.4g})", highlight=False)
     console.print("Next steps:")
     for line in found.suggestions:
         console.print(f"  • {line}", markup=False, highlight=False)

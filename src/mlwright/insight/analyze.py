@@ -9,10 +9,12 @@ the errors move with, the calibration of a classifier, and next steps in plain w
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from mlwright.insight.shifts import ShiftResult, shift_scenarios
 from mlwright.insight.slices import Slice, find_slices
+from mlwright.registry.sensitivity import output_sensitivity
 
 if TYPE_CHECKING:
     import numpy as np
@@ -25,6 +27,8 @@ DRIVERS = 5
 CALIBRATION_BINS = 10
 # Expected calibration error above which recalibration is suggested.
 RECALIBRATE_ABOVE = 0.05
+# Rows the sensitivity ranking of features shuffles.
+SENSITIVITY_ROWS = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +59,7 @@ class Analysis:
     drivers: list[Driver]
     calibration_error: float | None
     suggestions: list[str] = field(default_factory=list)
+    shifts: list[ShiftResult] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values, for JSON."""
@@ -70,11 +75,16 @@ class Analysis:
             "drivers": [d.to_dict() for d in self.drivers],
             "calibration_error": self.calibration_error,
             "suggestions": self.suggestions,
+            "shifts": [r.to_dict() for r in self.shifts],
         }
 
 
-def analyze_model(model: LoadedModel, frame: pd.DataFrame) -> Analysis:
-    """Analyse ``model``'s errors on ``frame``, which holds its inputs and its target."""
+def analyze_model(model: LoadedModel, frame: pd.DataFrame, *, shifts: bool = False) -> Analysis:
+    """Analyse ``model``'s errors on ``frame``, which holds its inputs and its target.
+
+    With ``shifts``, also score it on simulated shifts of the rows
+    (:mod:`mlwright.insight.shifts`), along its most relied-on features.
+    """
     import numpy as np
 
     from mlwright.core.errors import SchemaError
@@ -122,6 +132,11 @@ def analyze_model(model: LoadedModel, frame: pd.DataFrame) -> Analysis:
         drivers=drivers,
         calibration_error=calibration,
     )
+    if shifts:
+        weights = output_sensitivity(model, features.head(SENSITIVITY_ROWS), inputs, seed=0)
+        important = sorted(weights, key=lambda c: -weights[c])
+        found = shift_scenarios(model, features, truth, metric, important)
+        analysis = replace(analysis, shifts=found)
     return _with_suggestions(analysis)
 
 
@@ -223,8 +238,6 @@ def _plain(value: Any) -> Any:
 
 def _with_suggestions(analysis: Analysis) -> Analysis:
     """Next steps in plain words, from what was found."""
-    from dataclasses import replace
-
     said = []
     for found in analysis.slices[:3]:
         share = found.n_rows / analysis.n_rows
@@ -244,6 +257,14 @@ def _with_suggestions(analysis: Analysis) -> Analysis:
         top = analysis.drivers[0]
         said.append(
             f"Errors depend most on {top.column} ({top.how}): check how it is measured there."
+        )
+    falls = [r for r in analysis.shifts if r.worse and abs(r.change) > 0.02]
+    if falls:
+        worst = falls[0]
+        said.append(
+            f"Under {worst.scenario} its {worst.metric} falls from {worst.baseline:.3g} to "
+            f"{worst.value:.3g}: watch that in production (mlwright monitor), and train on "
+            "data that covers it."
         )
     if not said:
         said.append("No weak spot stands out: more data or features would help everywhere.")

@@ -34,10 +34,10 @@ from mlwright.monitor.performance import (
     measured,
 )
 from mlwright.registry.labels import encode_truth
+from mlwright.registry.sensitivity import output_sensitivity
 
 if TYPE_CHECKING:
     import numpy as np
-    import pandas as pd
 
     from mlwright.registry.loaded import LoadedModel
 
@@ -160,7 +160,7 @@ def check_model(
     ref_output = model.output(model.prepare(ref_frame, warn_extra=False))
     cur_output = model.output(model.prepare(cur_frame, warn_extra=False))
 
-    importance = _sensitivity(model, ref_frame.head(IMPORTANCE_ROWS), tested, config.seed)
+    importance = output_sensitivity(model, ref_frame.head(IMPORTANCE_ROWS), tested, config.seed)
     features = sorted(
         (_with_importance(f, importance.get(f.column)) for f in drift.features),
         key=lambda f: (not f.drifted, -(f.importance or 0.0)),
@@ -220,26 +220,6 @@ def _with_importance(feature: FeatureDrift, importance: float | None) -> Feature
     from dataclasses import replace
 
     return replace(feature, importance=importance)
-
-
-def _sensitivity(
-    model: LoadedModel, frame: pd.DataFrame, columns: list[str], seed: int
-) -> dict[str, float]:
-    """How much the model's output moves when each column's values are shuffled, as shares."""
-    import numpy as np
-
-    if frame.empty:
-        return {}
-    base = model.output(model.prepare(frame, warn_extra=False))
-    rng = np.random.default_rng(seed)
-    moved = {}
-    for column in columns:
-        shuffled = frame.copy()
-        shuffled[column] = frame[column].to_numpy()[rng.permutation(len(frame))]
-        output = model.output(model.prepare(shuffled, warn_extra=False))
-        moved[column] = float(np.mean(np.abs(output - base)))
-    total = sum(moved.values())
-    return {c: (v / total if total > 0 else 0.0) for c, v in moved.items()}
 
 
 def _prediction_drift(

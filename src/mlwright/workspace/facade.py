@@ -485,16 +485,17 @@ class Workspace:
             self, name, data, alias=alias, margin=margin, time_budget=time_budget, seed=seed
         )
 
-    def analyze(self, ref: str, data: Any) -> Analysis:
+    def analyze(self, ref: str, data: Any, *, shifts: bool = False) -> Analysis:
         """Where and why model ``ref`` fails on labelled ``data`` (a DataFrame or a file).
 
         The slices where it does significantly worse (as rules), the worst-predicted rows,
-        the features its errors move with, its calibration, and next steps.
+        the features its errors move with, its calibration, and next steps; with
+        ``shifts``, its metric on simulated shifts of the data too.
         """
         from mlwright.insight.analyze import analyze_model
         from mlwright.workspace.retrain import read_rows
 
-        return analyze_model(self.load_model(ref), read_rows(data))
+        return analyze_model(self.load_model(ref), read_rows(data), shifts=shifts)
 
     def checks(self, name: str | None = None, *, limit: int | None = None) -> list[CheckRecord]:
         """The monitoring history (drift checks and retrain decisions), newest first."""
