@@ -30,9 +30,13 @@ FLAGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """A headless Chromium for the whole session."""
+    """A headless Chromium for one test module.
+
+    Not for the whole session: Playwright's sync API keeps an event loop running in the
+    main thread while it is open, and later tests that call ``asyncio.run`` would fail.
+    """
     missing = None
     if not CHROMIUM.exists():
         missing = f"no browser at {CHROMIUM} (apt-get install chromium)"
