@@ -88,7 +88,7 @@ def analyze_model(model: LoadedModel, frame: pd.DataFrame, *, shifts: bool = Fal
     import numpy as np
 
     from mlwright.core.errors import SchemaError
-    from mlwright.learn.metrics import get_metric
+    from mlwright.learn.metrics import get_metric, predicted_codes
     from mlwright.learn.task import TaskType
     from mlwright.registry.labels import encode_truth
 
@@ -107,7 +107,7 @@ def analyze_model(model: LoadedModel, frame: pd.DataFrame, *, shifts: bool = Fal
     threshold = float(getattr(model.model, "threshold", 0.5) or 0.5)
     classifier = model.model.classes is not None
     if classifier:
-        predicted = _predicted_codes(output, threshold)
+        predicted = predicted_codes(output, threshold)
         loss = (predicted != truth).astype(float)
         loss_name = "error rate"
     else:
@@ -138,12 +138,6 @@ def analyze_model(model: LoadedModel, frame: pd.DataFrame, *, shifts: bool = Fal
         found = shift_scenarios(model, features, truth, metric, important)
         analysis = replace(analysis, shifts=found)
     return _with_suggestions(analysis)
-
-
-def _predicted_codes(output: np.ndarray, threshold: float) -> np.ndarray:
-    from mlwright.learn.metrics import predicted_codes
-
-    return predicted_codes(output, threshold)
 
 
 def _calibration_error(output: np.ndarray, truth: np.ndarray) -> float:

@@ -290,10 +290,7 @@ def _performance(
         if not known.any():
             return None, []
         metric = get_metric(metrics.get("metric"), TaskType(model.task_type))
-        expected = next(
-            (m["value"] for m in metrics.get("test_metrics", []) if m["name"] == metric.name),
-            None,
-        )
+        expected = _tested(metrics, metric.name)
         y = encode_truth(model, [v for v, k in zip(truth, known, strict=True) if k])
         output = cur_output[known]
         overall = measured(metric, y, output, threshold, expected, config.tolerance, config.seed)
@@ -307,13 +304,15 @@ def _performance(
     if cur_output.ndim == 2:
         # Expected: the accuracy measured on the run's held-out test rows; the reference's
         # own estimate is biased upwards where the model trained on those rows.
-        tested = next(
-            (m["value"] for m in metrics.get("test_metrics", []) if m["name"] == "accuracy"),
-            None,
-        )
+        tested = _tested(metrics, "accuracy")
         estimate = estimated(cur_output, ref_output, threshold, config.tolerance, expected=tested)
         return estimate, []
     return None, []
+
+
+def _tested(metrics: dict[str, Any], name: str) -> float | None:
+    """A metric's value on the run's held-out test rows, if it was measured."""
+    return next((m["value"] for m in metrics.get("test_metrics", []) if m["name"] == name), None)
 
 
 def _times(table: Any, column: str, rows: np.ndarray) -> np.ndarray:

@@ -493,7 +493,7 @@ class Workspace:
         ``shifts``, its metric on simulated shifts of the data too.
         """
         from mlwright.insight.analyze import analyze_model
-        from mlwright.workspace.retrain import read_rows
+        from mlwright.workspace.monitoring import read_rows
 
         return analyze_model(self.load_model(ref), read_rows(data), shifts=shifts)
 

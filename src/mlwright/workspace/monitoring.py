@@ -144,3 +144,13 @@ def read_prediction_log(root: Path, model: LoadedModel, model_name: str, window:
         kind = pa.float64() if regression else pa.string()
         columns[model.info.target] = pa.array([outcome.get(i) for i in ids], kind)
     return pa.table(columns)
+
+
+def read_rows(data: Any) -> Any:
+    """Labelled rows as a DataFrame: a frame as it is, a file read as ingest reads it."""
+    import pandas as pd
+
+    if isinstance(data, pd.DataFrame):
+        return data.reset_index(drop=True)
+    path: str | Path = data
+    return read_file(path).to_pandas()

@@ -17,8 +17,6 @@ from typing import TYPE_CHECKING, Any
 from mlwright.core.errors import ConfigError
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from mlwright.workspace.facade import Workspace
 
 HOLDOUT_SHARE = 0.25
@@ -69,6 +67,7 @@ def retrain(
     from mlwright.learn.task import TaskType
     from mlwright.registry.labels import encode_truth
     from mlwright.track.entities import NewCheck
+    from mlwright.workspace.monitoring import read_rows
 
     if margin < 0:
         msg = f"margin must be 0 or more, not {margin}"
@@ -142,15 +141,3 @@ def retrain(
         )
     )
     return decision
-
-
-def read_rows(data: Any) -> Any:
-    """Labelled rows as a DataFrame: a frame as it is, a file read as ingest reads it."""
-    import pandas as pd
-
-    from mlwright.workspace.monitoring import read_file
-
-    if isinstance(data, pd.DataFrame):
-        return data.reset_index(drop=True)
-    path: str | Path = data
-    return read_file(path).to_pandas()

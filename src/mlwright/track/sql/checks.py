@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 from mlwright.core.errors import ConfigError
 from mlwright.track.entities import CheckKind
 from mlwright.track.sql.rows import CheckRow
-from mlwright.track.sql.runs import _jsonable
+from mlwright.track.sql.runs import jsonable
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -43,7 +43,7 @@ class SqlCheckStore:
             model_name=new.model_name,
             model_version=new.model_version,
             status=new.status,
-            summary_json=_jsonable(new.summary),
+            summary_json=jsonable(new.summary),
             created_at=datetime.now(UTC),
             created_by=new.created_by,
         )

@@ -64,8 +64,8 @@ class SqlRunStore:
             family=report.family,
             phase=report.phase,
             status=report.status,
-            params_json=_jsonable(dict(report.params)),
-            fold_scores_json=_jsonable(list(report.fold_scores)),
+            params_json=jsonable(dict(report.params)),
+            fold_scores_json=jsonable(list(report.fold_scores)),
             mean=_finite(report.mean),
             std=_finite(report.std),
             fit_time_s=report.fit_time_s,
@@ -100,7 +100,7 @@ class SqlRunStore:
             row.status = status
             row.task_type = task_type or row.task_type
             row.metric = metric or row.metric
-            row.result_json = _jsonable(result or {})
+            row.result_json = jsonable(result or {})
             row.model_key = model_key
             row.error = error
             row.finished_at = datetime.now(UTC)
@@ -161,7 +161,7 @@ class SqlRunStore:
         return doomed
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     """Parameters and results as plain JSON (NumPy numbers become Python numbers).
 
     NaN and infinities become null: PostgreSQL's JSON refuses them, and a store must
