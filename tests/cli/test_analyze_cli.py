@@ -11,35 +11,16 @@ import json
 import shutil
 from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
 import pytest
 
 from mlwright.workspace import Workspace
+from tests.cli.planted import customers
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
     from tests.cli.conftest import RunResult
-
-
-def customers(n: int, seed: int) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    frame = pd.DataFrame(
-        {
-            "tenure": rng.integers(0, 60, n),
-            "usage": rng.gamma(2.0, 3.0, n),
-            "plan": rng.choice(["basic", "plus", "pro"], n, p=[0.4, 0.35, 0.25]),
-            "region": rng.choice(["north", "south", "east", "west"], n),
-        }
-    )
-    score = -0.1 * frame["tenure"] + 0.4 * frame["usage"] - (frame["plan"] == "pro") * 2.0
-    churn = score + rng.normal(0, 0.5, n) > 0
-    weak = (frame["tenure"] < 12) & (frame["plan"] == "basic")
-    churn = np.where(weak, rng.random(n) < 0.5, churn)
-    frame["churn"] = np.where(churn, "yes", "no")
-    return frame
 
 
 @pytest.fixture(scope="module")

@@ -56,13 +56,18 @@ class Keys:
 
     dataset: str
     package: str
-    models: dict[str, str]  # run id -> model key
+    models: dict[str, tuple[str, ...]]  # run id -> its artifacts (model, out-of-fold losses)
     orphan: str
     sizes: dict[str, int]  # key -> bytes
 
     @property
     def every(self) -> set[str]:
-        return {self.dataset, self.package, self.orphan, *self.models.values()}
+        return {
+            self.dataset,
+            self.package,
+            self.orphan,
+            *(k for ks in self.models.values() for k in ks),
+        }
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +100,7 @@ def keys(runs: Runs) -> Keys:
     with Workspace(runs.path) as ws:
         dataset = ws.store.list_datasets("bc")[0].artifact_key
         package = ws.model_version("bc:1").package_key
-        models = {r.id: r.record.model_key for r in ws.runs() if r.record.model_key is not None}
+        models = {r.id: r.record.artifact_keys for r in ws.runs() if r.record.model_key}
         orphan = ws.artifacts.put_bytes(ORPHAN)
         stored = ws.artifacts.keys()
         keys = Keys(dataset, package, models, orphan, {k: ws.artifacts.size(k) for k in stored})
@@ -145,7 +150,7 @@ def test_a_dry_run_lists_the_failed_run_and_the_orphan_and_deletes_nothing(
 def test_keep_last_0_deletes_every_unregistered_run_and_spares_the_model(
     run_cli: Callable[..., RunResult], runs: Runs, keys: Keys, tmp_path: Path
 ) -> None:
-    doomed_models = [keys.models[runs.middle], keys.models[runs.newest]]
+    doomed_models = [*keys.models[runs.middle], *keys.models[runs.newest]]
     planned = _gc(run_cli, "--keep-last", "0", "--min-age", "0", "--dry-run")
     found = _gc(run_cli, "--keep-last", "0", "--min-age", "0")
     assert planned == {**found, "dry_run": True}
@@ -156,7 +161,7 @@ def test_keep_last_0_deletes_every_unregistered_run_and_spares_the_model(
 
     run_ids, artifacts = _stored(runs.path)
     assert run_ids == [runs.registered]
-    assert artifacts == {keys.dataset, keys.package, keys.models[runs.registered]}
+    assert artifacts == {keys.dataset, keys.package, *keys.models[runs.registered]}
 
     assert _gc(run_cli, "--keep-last", "0", "--min-age", "0")["runs"] == [], "nothing is left"
 
@@ -180,10 +185,10 @@ def test_keep_last_1_keeps_the_newest_finished_run_besides_the_registered_one(
 ) -> None:
     found = _gc(run_cli, "--keep-last", "1", "--min-age", "0")
     assert found["runs"] == [runs.failed, runs.middle]
-    assert sorted(found["artifacts"]) == sorted([keys.orphan, keys.models[runs.middle]])
+    assert sorted(found["artifacts"]) == sorted([keys.orphan, *keys.models[runs.middle]])
     run_ids, artifacts = _stored(runs.path)
     assert run_ids == [runs.newest, runs.registered]
-    assert artifacts == keys.every - {keys.orphan, keys.models[runs.middle]}
+    assert artifacts == keys.every - {keys.orphan, *keys.models[runs.middle]}
 
 
 def test_the_default_min_age_spares_a_fresh_orphan(
@@ -206,7 +211,7 @@ def test_the_models_of_deleted_runs_go_whatever_the_min_age(
 ) -> None:
     found = _gc(run_cli, "--keep-last", "0")
     assert set(found["runs"]) == {runs.failed, runs.middle, runs.newest}
-    freed = {keys.models[runs.middle], keys.models[runs.newest]}
+    freed = {*keys.models[runs.middle], *keys.models[runs.newest]}
     assert set(found["artifacts"]) == freed, "the fresh orphan is spared, the models are not"
     assert _stored(runs.path)[1] == keys.every - freed
 
@@ -218,7 +223,7 @@ def test_a_version_deleted_from_the_registry_frees_its_run_for_gc(
     _ok(run_cli("models", "delete", "bc:1", "-y"))
     found = _gc(run_cli, "--keep-last", "2", "--min-age", "0")
     assert found["runs"] == [runs.failed, runs.registered]
-    assert sorted(found["artifacts"]) == sorted([keys.orphan, keys.models[runs.registered]])
+    assert sorted(found["artifacts"]) == sorted([keys.orphan, *keys.models[runs.registered]])
     assert _stored(runs.path)[0] == [runs.newest, runs.middle]
 
 

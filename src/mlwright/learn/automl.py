@@ -23,7 +23,7 @@ from mlwright.learn.cost import best_threshold, expected_cost
 from mlwright.learn.ensemble import pooled_loss, select_ensemble
 from mlwright.learn.evaluate import bootstrap_metrics, confusion
 from mlwright.learn.families.registry import select_families
-from mlwright.learn.metrics import get_metric, report_metrics
+from mlwright.learn.metrics import get_metric, report_metrics, row_loss
 from mlwright.learn.model import TabularModel
 from mlwright.learn.plan import REFIT_BUDGET_SHARE, make_plan
 from mlwright.learn.search import (
@@ -45,6 +45,8 @@ from mlwright.learn.task import (
 from mlwright.learn.threads import THREADS_MIN_ROWS, free_cores
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import numpy as np
     import pandas as pd
 
@@ -57,6 +59,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MAX_ENSEMBLE_CANDIDATES = 8
+# The best candidates whose out-of-fold losses are kept, to compare where each one fails.
+KEPT_LOSSES = 5
 # Seconds to keep for scoring the test set: a fixed part, and a part per test row.
 EVALUATION_S = 1.0
 EVALUATION_S_PER_ROW = 2e-5
@@ -106,6 +110,10 @@ class TrainResult:
     n_train: int
     n_test: int
     notes: list[str] = field(default_factory=list)
+    # Out-of-fold loss of each row the search cross-validated (positions among the labelled
+    # rows: see :func:`labelled_split`), for the best candidates by number, and "chosen".
+    oof_rows: np.ndarray | None = None
+    oof_losses: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def train_model(
@@ -131,7 +139,7 @@ def train_model(
     budget = budget or Budget(config.time_budget_s, deterministic=config.deterministic)
     notes = _Notes(recorder)
     check_target(schema, config.target)
-    frame, y_raw = _labelled(frame, config.target, notes)
+    frame, y_raw = _labelled(frame, config.target, notes.add)
     task_type = config.task_type or infer_task_type(y_raw)
     check_target_values(y_raw, task_type, config.target, config.n_folds)
     if config.cost is not None and task_type is not TaskType.BINARY:
@@ -142,8 +150,7 @@ def train_model(
     recorder.task(task_type.value, metric.name, metric.greater_is_better)
     y, classes = encode_target(y_raw, task_type)
     n_classes = len(classes or [])
-    default_kind = SplitKind.STRATIFIED if task_type.is_classification else SplitKind.RANDOM
-    spec = config.split or SplitSpec(default_kind)
+    spec = _split_spec(config, task_type)
     train_idx, test_idx = holdout(frame, y, spec, config.test_size, config.seed)
     roles = _features(frame, schema, config, y, train_idx, task_type, notes)
     n_shared = checks.shared_rows(frame[[*roles, config.target]], train_idx, test_idx)
@@ -229,6 +236,7 @@ def train_model(
         threshold=threshold if threshold is not None else 0.5,
     )
     test_metrics, matrix = _evaluate(model, frame, y, test_idx, task_type, config, cost)
+    oof_losses = _oof_losses(searcher, metric, members, weights, y_search, model.threshold)
     return TrainResult(
         task_type=task_type,
         metric=metric.name,
@@ -246,7 +254,37 @@ def train_model(
         n_train=len(train_idx),
         n_test=len(test_idx),
         notes=notes.lines,
+        oof_rows=search_idx,
+        oof_losses=oof_losses,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledSplit:
+    """A table's labelled rows, their encoded target, and which rows train and test."""
+
+    frame: pd.DataFrame
+    y: np.ndarray
+    train_idx: np.ndarray
+    test_idx: np.ndarray
+
+
+def labelled_split(frame: pd.DataFrame, config: TrainConfig, task_type: TaskType) -> LabelledSplit:
+    """The rows :func:`train_model` learned from and held out, drawn again the same way.
+
+    ``frame`` is the dataset the run trained on, ``task_type`` the one it learned; a report
+    scores the model on exactly the test rows the run held out.
+    """
+    labelled, y_raw = _labelled(frame, config.target, lambda _: None)
+    y, _ = encode_target(y_raw, task_type)
+    spec = _split_spec(config, task_type)
+    train_idx, test_idx = holdout(labelled, y, spec, config.test_size, config.seed)
+    return LabelledSplit(labelled, y, train_idx, test_idx)
+
+
+def _split_spec(config: TrainConfig, task_type: TaskType) -> SplitSpec:
+    default_kind = SplitKind.STRATIFIED if task_type.is_classification else SplitKind.RANDOM
+    return config.split or SplitSpec(default_kind)
 
 
 @dataclass(slots=True)
@@ -259,12 +297,14 @@ class _Notes:
         self.recorder.note(text)
 
 
-def _labelled(frame: pd.DataFrame, target: str, notes: _Notes) -> tuple[pd.DataFrame, pd.Series]:
+def _labelled(
+    frame: pd.DataFrame, target: str, note: Callable[[str], None]
+) -> tuple[pd.DataFrame, pd.Series]:
     """The rows whose target is known (a missing target teaches nothing)."""
     present = frame[target].notna()
     n_missing = int((~present).sum())
     if n_missing:
-        notes.add(f"{n_missing:,} rows without a value of {target!r} are left out")
+        note(f"{n_missing:,} rows without a value of {target!r} are left out")
         frame = frame[present].reset_index(drop=True)
     return frame, frame[target]
 
@@ -356,6 +396,33 @@ def _choose(
     kept = [w for _, w in members]
     score = {"mean": _signed(metric, ensemble_loss), "std": best.score.std}
     return chosen, kept, _describe(chosen, kept, "ensemble"), score
+
+
+def _oof_losses(
+    searcher: Searcher,
+    metric: Any,
+    members: list[Candidate],
+    weights: list[float],
+    y: np.ndarray,
+    threshold: float,
+) -> dict[str, np.ndarray]:
+    """Per-row out-of-fold losses of the best candidates and of the chosen model."""
+    import numpy as np
+
+    done = sorted(
+        (c for c in searcher.candidates if c.status == "ok" and c.score is not None),
+        key=lambda c: c.loss(metric),
+    )
+    losses = {
+        str(c.number): row_loss(y, c.score.oof, threshold)
+        for c in done[:KEPT_LOSSES]
+        if c.score is not None and c.score.oof is not None
+    }
+    oof = [c.score.oof for c in members if c.score is not None and c.score.oof is not None]
+    if len(oof) == len(members):
+        combined = sum(w * p for w, p in zip(weights, oof, strict=True))
+        losses["chosen"] = row_loss(y, np.asarray(combined), threshold)
+    return losses
 
 
 def _refit(

@@ -28,6 +28,7 @@ BOOTSTRAP_RESAMPLES = 200
 BOOTSTRAP_MAX_SCORED = 2_000_000
 MIN_RESAMPLES = 20
 CONFIDENCE = 0.95
+CALIBRATION_BINS = 10
 
 
 class Pruned(Exception):
@@ -204,3 +205,34 @@ def confusion(y: np.ndarray, proba: np.ndarray, threshold: float) -> list[list[i
     from mlwright.learn.metrics import confusion_counts
 
     return [[int(n) for n in row] for row in confusion_counts(y, proba, threshold)]
+
+
+def calibration_bins(truth: np.ndarray, proba: np.ndarray) -> dict[str, Any]:
+    """Mean predicted probability against the observed rate, in equal-width bins.
+
+    Binary: of the positive class. More classes: of the predicted (top) class, against how
+    often it was right. ``error`` is the expected calibration error (bins weighted by rows).
+    """
+    import numpy as np
+
+    if proba.shape[1] == 2:
+        confidence, hit = proba[:, 1], truth == 1
+    else:
+        confidence, hit = proba.max(axis=1), proba.argmax(axis=1) == truth
+    bins = np.minimum((confidence * CALIBRATION_BINS).astype(int), CALIBRATION_BINS - 1)
+    counts = np.bincount(bins, minlength=CALIBRATION_BINS)
+    used = counts > 0
+    mean_p = np.bincount(bins, weights=confidence, minlength=CALIBRATION_BINS)[used]
+    rate = np.bincount(bins, weights=hit.astype(float), minlength=CALIBRATION_BINS)[used]
+    n = counts[used]
+    gap = np.abs(mean_p / n - rate / n)
+    return {
+        "predicted": _rounded(mean_p / n),
+        "observed": _rounded(rate / n),
+        "rows": [int(c) for c in n],
+        "error": float((gap * n).sum() / n.sum()),
+    }
+
+
+def _rounded(values: np.ndarray) -> list[float]:
+    return [round(float(v), 6) for v in values]

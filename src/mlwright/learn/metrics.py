@@ -54,6 +54,22 @@ def predicted_codes(proba: np.ndarray, threshold: float) -> np.ndarray:
     return np.asarray(np.argmax(proba, axis=1), dtype=np.int64)
 
 
+def row_loss(y: np.ndarray, output: np.ndarray, threshold: float) -> np.ndarray:
+    """Each row's loss: a classifier's error (0 or 1) at ``threshold``, else the absolute error.
+
+    ``output`` is probabilities (one column per class) or values; rows without a prediction
+    (NaN, e.g. never in a validation fold) get a NaN loss.
+    """
+    import numpy as np
+
+    if output.ndim == 1:
+        return np.asarray(np.abs(output - y), dtype=float)
+    unknown = np.isnan(output).any(axis=1)
+    loss = np.asarray(predicted_codes(np.nan_to_num(output), threshold) != y, dtype=float)
+    loss[unknown] = np.nan
+    return loss
+
+
 # Metrics are computed with NumPy rather than scikit-learn's functions: the bootstrap scores
 # each metric hundreds of times, and scikit-learn's input checks cost milliseconds per call.
 # tests/learn/test_metrics.py checks every one against scikit-learn.

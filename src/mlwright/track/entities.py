@@ -112,6 +112,12 @@ class RunRecord:
         """The reference ``name:version`` of the dataset it trained on."""
         return f"{self.dataset_name}:{self.dataset_version}"
 
+    @property
+    def artifact_keys(self) -> tuple[str, ...]:
+        """The artifacts the run owns: its model, and its candidates' out-of-fold losses."""
+        keys = (self.model_key, self.result.get("oof_losses_key"))
+        return tuple(k for k in keys if isinstance(k, str))
+
 
 @dataclass(frozen=True, slots=True)
 class NewModelVersion:

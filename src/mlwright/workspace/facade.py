@@ -394,15 +394,15 @@ class Workspace:
         return [Run(r, self) for r in self.store.list_runs(dataset)]
 
     def delete_run(self, run_id: str) -> Run:
-        """Delete a run and its model (unless something else still uses the same file)."""
+        """Delete a run and its files (unless something else still uses the same file)."""
         from mlwright.workspace.models import refuse_if_registered
         from mlwright.workspace.run import Run
 
         refuse_if_registered(self, self.store.get_run(run_id).id)
         record = self.store.delete_run(run_id)
-        key = record.model_key
-        if key is not None and not self.store.is_artifact_referenced(key):
-            self.artifacts.delete(key)
+        for key in record.artifact_keys:
+            if not self.store.is_artifact_referenced(key):
+                self.artifacts.delete(key)
         return Run(record, self)
 
     def register(self, run_id: str, name: str, *, alias: str | None = None) -> ModelVersionRecord:
@@ -496,6 +496,30 @@ class Workspace:
         from mlwright.workspace.monitoring import read_rows
 
         return analyze_model(self.load_model(ref), read_rows(data), shifts=shifts)
+
+    def report(
+        self,
+        subject: str,
+        path: str | Path | None = None,
+        *,
+        data: Any = None,
+        shifts: bool = True,
+    ) -> dict[str, Any]:
+        """The facts of a report on a run (by id) or a model (``NAME[:VERSION|@ALIAS]``).
+
+        It scores the model on the rows its run held out (or on labelled ``data``) and
+        explains it: a plain-language summary, metrics with intervals against a naive rule,
+        plots, the inputs it relies on, the leaderboard with each candidate's worst slice,
+        where it fails and (with ``shifts``) how it holds up under shifts. With ``path``,
+        the page is written there and its JSON twin beside it (``.json``).
+        """
+        from mlwright.report.facts import build_report
+        from mlwright.workspace.reporting import report_inputs, write_report
+
+        facts = build_report(report_inputs(self, subject, data=data), shifts=shifts)
+        if path is not None:
+            write_report(facts, path)
+        return facts
 
     def checks(self, name: str | None = None, *, limit: int | None = None) -> list[CheckRecord]:
         """The monitoring history (drift checks and retrain decisions), newest first."""

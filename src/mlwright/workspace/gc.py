@@ -75,10 +75,10 @@ def plan(
     gone = {r.id for r in doomed}
     referenced = {d.artifact_key for d in ws.store.list_datasets()}
     referenced |= {v.package_key for v in versions}
-    referenced |= {r.model_key for r in runs if r.id not in gone and r.model_key is not None}
+    referenced |= {k for r in runs if r.id not in gone for k in r.artifact_keys}
     cutoff = datetime.now(UTC) - timedelta(seconds=min_age_s)
     # The models of the runs deleted here go whatever their age: nothing is writing them.
-    freed = {r.model_key for r in doomed if r.model_key is not None}
+    freed = {k for r in doomed for k in r.artifact_keys}
     stored = ws.artifacts.keys()
     artifacts = tuple(
         (key, ws.artifacts.size(key))

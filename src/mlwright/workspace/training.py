@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    import pandas as pd
+
     from mlwright.core.types import TrainingProgress, TrialReport
     from mlwright.learn.automl import TrainConfig, TrainResult
     from mlwright.track.store import MetadataStore
@@ -88,12 +90,14 @@ def run_training(
         frame = dataset.to_pandas()
         result = train_model(frame, dataset.schema, config, recorder, progress, budget=budget)
         model_key = ws.artifacts.put_bytes(model_to_bytes(result.model))
+        summary = result_dict(result, budget.elapsed_s)
+        summary["oof_losses_key"] = _store_oof_losses(ws, record.id, result)
         finished = ws.store.finish_run(
             record.id,
             status="finished",
             task_type=result.task_type.value,
             metric=result.metric,
-            result=result_dict(result, budget.elapsed_s),
+            result=summary,
             model_key=model_key,
         )
     except BaseException as exc:
@@ -111,6 +115,36 @@ def run_training(
             )
         raise
     return Run(finished, ws)
+
+
+def _store_oof_losses(ws: Workspace, run_id: str, result: TrainResult) -> str | None:
+    """Keep the best candidates' out-of-fold losses per row, to compare where each fails.
+
+    One Parquet file: ``row`` (position among the labelled rows) and one float column per
+    candidate number (and ``chosen``). The run's id is in its metadata, so the file is the
+    run's own even when another run found the same losses.
+    """
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if result.oof_rows is None or not result.oof_losses:
+        return None
+    columns = {"row": pa.array(result.oof_rows, type=pa.int64())}
+    columns |= {k: pa.array(v, type=pa.float32()) for k, v in result.oof_losses.items()}
+    table = pa.table(columns).replace_schema_metadata({"mlwright_run": run_id})
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer, compression="zstd")
+    return ws.artifacts.put_bytes(buffer.getvalue())
+
+
+def read_oof_losses(ws: Workspace, key: str) -> pd.DataFrame:
+    """The table :func:`_store_oof_losses` wrote."""
+    import pyarrow.parquet as pq
+
+    with ws.artifacts.open(key) as handle:
+        return pq.read_table(handle).to_pandas()
 
 
 def _check_options(config: TrainConfig, columns: list[str]) -> None:
@@ -142,6 +176,31 @@ def config_dict(config: TrainConfig) -> dict[str, Any]:
         "families": None if config.families is None else list(config.families),
         "keep_columns": list(config.keep_columns),
     }
+
+
+def config_from_dict(data: dict[str, Any]) -> TrainConfig:
+    """The configuration a run recorded (:func:`config_dict`), to draw its rows again."""
+    from mlwright.data.split import SplitSpec
+    from mlwright.learn.automl import TrainConfig
+    from mlwright.learn.cost import CostMatrix
+    from mlwright.learn.task import TaskType
+
+    task_type, split, cost = data.get("task_type"), data.get("split"), data.get("cost")
+    families = data.get("families")
+    return TrainConfig(
+        target=data["target"],
+        task_type=None if task_type is None else TaskType(task_type),
+        metric=data.get("metric"),
+        time_budget_s=data.get("time_budget_s", 60.0),
+        n_folds=data.get("n_folds", 5),
+        test_size=data.get("test_size", 0.2),
+        split=None if split is None else SplitSpec.parse(split),
+        cost=None if not cost else CostMatrix(**cost),
+        seed=data.get("seed", 0),
+        deterministic=data.get("deterministic", False),
+        families=None if families is None else tuple(families),
+        keep_columns=tuple(data.get("keep_columns") or ()),
+    )
 
 
 def result_dict(result: TrainResult, duration_s: float) -> dict[str, Any]:
