@@ -96,7 +96,7 @@ def demo(
         facts = ws.report(f"{MODEL_NAME}@{ALIAS}", report_path)
         for sentence in facts["summary"]:
             if not as_json:
-                console.print(f"  {sentence}", markup=False, highlight=False)
+                console.print(f"  {sentence}", markup=False, highlight=False, soft_wrap=True)
         say(f"Report: {report_path} (its facts as JSON: {report_path.with_suffix('.json')})")
         to_score = write_scoring_csv(folder)
         scored_path = folder / "scored.csv"

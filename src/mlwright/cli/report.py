@@ -40,7 +40,10 @@ def report(
         facts = ws.report(subject, page, data=data, shifts=shifts)
     console = stdout()
     for sentence in facts["summary"]:
-        console.print(sentence, markup=False, highlight=False)
+        console.print(sentence, markup=False, highlight=False, soft_wrap=True)
     console.print(
-        f"Wrote {page} and its JSON twin {page.with_suffix('.json')}", markup=False, highlight=False
+        f"Wrote {page} and its JSON twin {page.with_suffix('.json')}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
     )
