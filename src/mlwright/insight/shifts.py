@@ -81,7 +81,9 @@ def shift_scenarios(
         for c in frame.columns
         if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
     ]
-    categorical = [c for c in frame.columns if c not in numeric]
+    # Only a categorical input can take a value never seen (a boolean or a date cannot).
+    roles = {c.name: str(c.role) for c in model.info.columns}
+    categorical = [c for c in frame.columns if roles.get(c) == "categorical"]
     results: list[tuple[str, float]] = []
     for column in [c for c in important if c in numeric][:TOP_FEATURES]:
         values = frame[column].to_numpy(dtype=float, na_value=np.nan)

@@ -283,12 +283,14 @@ def _span(values: Sequence[float]) -> tuple[float, float]:
 def _ticks(low: float, high: float, count: int = 5) -> list[float]:
     """About ``count`` round values between ``low`` and ``high``."""
     raw = (high - low) / count
+    if not (math.isfinite(raw) and raw > 0):
+        return [low, high] if math.isfinite(low) and math.isfinite(high) else []
     power = 10 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
-    first = math.ceil(low / step - 1e-9) * step
+    first = -(-(low / step - 1e-9) // 1) * step  # float arithmetic: no huge integers
     ticks = []
     value = first
-    while value <= high + step * 1e-9:
+    while value <= high + step * 1e-9 and len(ticks) <= 2 * count:
         ticks.append(round(value, 12))
         value += step
     return ticks
@@ -372,4 +374,5 @@ def _value(value: float) -> str:
 
 
 def _r(value: float) -> float:
-    return round(value, 1)
+    """A coordinate to one decimal; 0 for one that overflowed (an SVG must hold numbers)."""
+    return round(value, 1) if math.isfinite(value) else 0.0
