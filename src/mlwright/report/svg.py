@@ -288,7 +288,7 @@ def _ticks(low: float, high: float, count: int = 5) -> list[float]:
     power = 10 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
     first = -(-(low / step - 1e-9) // 1) * step  # float arithmetic: no huge integers
-    ticks = []
+    ticks: list[float] = []
     value = first
     while value <= high + step * 1e-9 and len(ticks) <= 2 * count:
         ticks.append(round(value, 12))
