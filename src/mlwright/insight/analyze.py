@@ -235,7 +235,7 @@ def _with_suggestions(analysis: Analysis) -> Analysis:
     if falls:
         worst = falls[0]
         said.append(
-            f"Under {worst.scenario} its {worst.metric} falls from {worst.baseline:.3g} to "
+            f"Under {worst.scenario} its {worst.metric} worsens from {worst.baseline:.3g} to "
             f"{worst.value:.3g}: watch that in production (mlwright monitor), and train on "
             "data that covers it."
         )

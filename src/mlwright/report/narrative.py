@@ -130,7 +130,7 @@ def _holds_up(facts: dict[str, Any]) -> list[str]:
         return []
     first = worse[0]
     return [
-        f"It is fragile under {first['scenario']}: its {first['metric']} falls from "
+        f"It is fragile under {first['scenario']}: its {first['metric']} worsens from "
         f"{first['baseline']:.3g} to {first['value']:.3g}."
     ]
 
