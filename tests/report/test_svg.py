@@ -120,6 +120,11 @@ def test_bars_go_both_ways_with_whiskers() -> None:
     )
     assert ">0.3<" in chart
     assert ">-0.1<" in chart
+    whiskers = [line for line in root.findall(f"{SVG}line") if line.get("y1") == line.get("y2")]
+    assert len(whiskers) == 2  # one per bar (the zero axis is vertical)
+    # The value is printed past its whisker's end, not over it.
+    printed = {t.text: float(t.get("x")) for t in root.findall(f"{SVG}text")}
+    assert printed["0.3"] > float(whiskers[0].get("x2"))
 
 
 def test_a_heatmap_prints_every_count() -> None:
@@ -133,3 +138,43 @@ def test_a_heatmap_prints_every_count() -> None:
     )
     for count in ("1,200", "3", "45", "678"):
         assert f">{count}<" in chart
+
+
+def test_zero_ticks_read_zero() -> None:
+    chart = line_chart([Series("s", [0, 1], [-1, 1])], title="t", x_label="x", y_label="y")
+    labels = [t.text for t in parse(chart).findall(f"{SVG}text")]
+    assert "0" in labels
+    assert "-0" not in labels
+    assert not any("e-" in (label or "") for label in labels)
+
+
+def test_a_marker_outside_the_range_is_left_out() -> None:
+    def marked(at: float) -> str:
+        return line_chart(
+            [Series("s", [0, 1], [0, 1])],
+            title="t",
+            x_label="x",
+            y_label="y",
+            marker_x=at,
+            marker_label="chosen",
+        )
+
+    assert ">chosen<" in marked(0.5)
+    for at in (5.0, -1.0, math.nan, math.inf):
+        assert "chosen" not in marked(at)
+
+
+def test_heatmap_shades_by_the_largest_and_prints_shares() -> None:
+    chart = heatmap(
+        [[0.5, 0.25], [-0.1, math.nan]],
+        ["a", "b"],
+        ["a", "b"],
+        title="t",
+        row_title="r",
+        col_title="c",
+    )
+    fills = [r.get("fill") for r in parse(chart).findall(f"{SVG}rect")]
+    assert fills[0] == "rgb(65,115,255)"  # the largest is the darkest
+    assert fills[2] == fills[3] == "rgb(255,255,255)"  # negative and missing: white
+    for text in (">0.5<", ">0.25<", ">-0.1<"):
+        assert text in chart

@@ -78,7 +78,7 @@ def line_chart(
         high = min(frame.x_range[1], frame.y_range[1])
         if low < high:
             parts.append(_line(frame, (low, low), (high, high)))
-    if marker_x is not None and math.isfinite(marker_x):
+    if marker_x is not None and frame.x_range[0] <= marker_x <= frame.x_range[1]:
         x = _r(frame.x(marker_x))
         parts.append(
             f'<line x1="{x}" x2="{x}" y1="{MARGIN[2]}" y2="{height - MARGIN[3]}" '
@@ -186,6 +186,7 @@ def bar_chart(
             f'height="{ROW_PX - 8}" fill="{PALETTE[0]}"><title>{escape(label)}: '
             f"{_value(value)}</title></rect>"
         )
+        after = max(end, x(0.0))  # the value is printed right of the bar and its whisker
         if errors is not None:
             w_low, w_high = errors[row]
             if math.isfinite(w_low) and math.isfinite(w_high):
@@ -194,9 +195,8 @@ def bar_chart(
                     f'<line x1="{_r(x(w_low))}" x2="{_r(x(w_high))}" y1="{y}" y2="{y}" '
                     'stroke="#1d2330"/>'
                 )
-        parts.append(
-            f'<text x="{_r(max(end, x(0.0)) + 4)}" y="{middle}" {FONT}>{_value(value)}</text>'
-        )
+                after = max(after, x(w_low), x(w_high))
+        parts.append(f'<text x="{_r(after + 4)}" y="{middle}" {FONT}>{_value(value)}</text>')
     return _svg(title, width, height, parts)
 
 
@@ -211,12 +211,15 @@ def heatmap(
     width: int = 420,
     height: int | None = None,
 ) -> Markup:
-    """Cells shaded white to blue by value, with each count printed in its cell."""
+    """Cells shaded white to blue by value over the largest, with each value printed in its cell.
+
+    Whole numbers (counts) print with thousands separators, others to 3 significant digits.
+    """
     left, top = 110, 56
     cell_w = (width - left - 10) / max(len(col_labels), 1)
     cell_h = min(cell_w, 48.0)
     height = height or round(top + cell_h * len(row_labels) + 12)
-    largest = max([v for row in matrix for v in row if math.isfinite(v)] + [1.0])
+    largest = max([v for row in matrix for v in row if math.isfinite(v)], default=0.0)
     parts = [
         f'<text x="{_r(left + cell_w * len(col_labels) / 2)}" y="{top - 30}" '
         f'text-anchor="middle" font-weight="600" {FONT}>{escape(col_title)}</text>',
@@ -234,11 +237,12 @@ def heatmap(
             f"{escape(_short(label))}</text>"
         )
         for j, value in enumerate(row):
-            share = value / largest if math.isfinite(value) else 0.0
+            finite = largest > 0 and math.isfinite(value)
+            share = min(max(value / largest, 0.0), 1.0) if finite else 0.0
             shade = round(255 - 190 * share)
             fill = f"rgb({shade},{round(255 - 140 * share)},255)"
             ink = "#ffffff" if share > 0.55 else "#1d2330"
-            text = f"{value:,.0f}" if math.isfinite(value) else ""
+            text = _cell(value)
             parts.append(
                 f'<rect x="{_r(left + cell_w * j)}" y="{_r(y)}" width="{_r(cell_w)}" '
                 f'height="{_r(cell_h)}" fill="{fill}" stroke="#ffffff"/>'
@@ -291,7 +295,7 @@ def _ticks(low: float, high: float, count: int = 5) -> list[float]:
     ticks: list[float] = []
     value = first
     while value <= high + step * 1e-9 and len(ticks) <= 2 * count:
-        ticks.append(round(value, 12))
+        ticks.append(0.0 if abs(value) < step * 1e-6 else value)  # no -0 or 1e-17 at zero
         value += step
     return ticks
 
@@ -367,6 +371,13 @@ def _tick(value: float) -> str:
     if magnitude >= 1e3:
         return f"{value / 1e3:.3g}k"
     return f"{value:.3g}"
+
+
+def _cell(value: float) -> str:
+    """A heatmap cell's text: a count as 1,234; a share as 0.123; nothing when not finite."""
+    if not math.isfinite(value):
+        return ""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:.3g}"
 
 
 def _value(value: float) -> str:
