@@ -22,6 +22,7 @@ from mlwright.cli.report import report
 from mlwright.cli.retrain import retrain
 from mlwright.cli.serve import serve
 from mlwright.cli.train import train
+from mlwright.cli.ui import ui
 
 app = typer.Typer(
     name="mlwright",
@@ -44,6 +45,7 @@ app.command("analyze")(analyze)
 app.command("report")(report)
 app.command("gc")(gc)
 app.command("demo")(demo)
+app.command("ui")(ui)
 
 
 def _version(value: bool) -> None:

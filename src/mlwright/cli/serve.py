@@ -64,8 +64,8 @@ def serve(
     from mlwright.registry.refs import parse_model_ref
     from mlwright.workspace.models import is_package_path
 
-    token = _read_token(token_file)
-    if token is None and not insecure and not _is_loopback(host):
+    token = read_token(token_file)
+    if token is None and not insecure and not is_loopback(host):
         msg = f"refusing to serve on {host} without a token"
         hint = "pass --token-file FILE (clients send 'Authorization: Bearer TOKEN'), or --insecure"
         raise ConfigError(msg, hint=hint)
@@ -203,7 +203,8 @@ class _DrainingServer:
         self._server.run()
 
 
-def _read_token(path: Path | None) -> str | None:
+def read_token(path: Path | None) -> str | None:
+    """The bearer token in ``path`` (None without a file); refused when short."""
     if path is None:
         return None
     try:
@@ -217,7 +218,8 @@ def _read_token(path: Path | None) -> str | None:
     return token
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """Whether binding ``host`` keeps a server to this machine."""
     if host == "localhost":
         return True
     try:

@@ -1,0 +1,1 @@
+"""The dashboard: the workspace as server-rendered pages (``mlwright ui``)."""
