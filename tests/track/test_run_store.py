@@ -245,6 +245,20 @@ def test_list_is_newest_first_and_filters_by_dataset_name(store: MetadataStore) 
 
 def test_an_empty_store_lists_no_runs(store: MetadataStore) -> None:
     assert store.list_runs() == []
+    assert store.count_runs() == 0
+
+
+def test_runs_are_read_a_page_at_a_time_newest_first(store: MetadataStore) -> None:
+    for dataset in ("churn", "churn", "other", "churn", "other"):
+        store.create_run(new_run(dataset))
+    every = [r.id for r in store.list_runs()]
+    assert [r.id for r in store.list_runs(limit=2)] == every[:2]
+    assert [r.id for r in store.list_runs(limit=2, offset=2)] == every[2:4]
+    assert [r.id for r in store.list_runs(offset=4)] == every[4:]
+    assert store.list_runs(limit=3, offset=10) == []
+    churn = [r.id for r in store.list_runs("churn")]
+    assert [r.id for r in store.list_runs("churn", limit=1, offset=1)] == churn[1:2]
+    assert (store.count_runs(), store.count_runs("churn"), store.count_runs("none")) == (5, 3, 0)
 
 
 # --- delete, artifacts -----------------------------------------------------------------------

@@ -51,7 +51,7 @@ def test_every_page_answers_with_what_it_is_about(
     expected = {
         "/": ["Workspace", "2</strong>runs", first],
         "/datasets": ["customers:1", "2,000"],
-        "/datasets/customers/1": ["tenure", "numeric", "Runs on this version", first],
+        "/datasets/customers/1": ["tenure", "numeric", "Newest runs on this version", first],
         "/runs": ["2 runs", first, second],
         f"/runs/{first}": ["Test metrics", "roc_auc", "Leaderboard", "churn:1", "Report"],
         f"/runs/compare?a={first}&b={second}": ["side by side", "test roc_auc", "families"],

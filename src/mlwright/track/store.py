@@ -89,8 +89,17 @@ class RunStore(ABC):
         """A run by id or unique id prefix, with its trials and notes; raises RunNotFoundError."""
 
     @abstractmethod
-    def list_runs(self, dataset_name: str | None = None) -> list[RunRecord]:
-        """Runs (without trials and notes), newest first; of one dataset name if given."""
+    def list_runs(
+        self, dataset_name: str | None = None, *, limit: int | None = None, offset: int = 0
+    ) -> list[RunRecord]:
+        """Runs (without trials and notes), newest first; of one dataset name if given.
+
+        ``limit`` and ``offset`` read one page of them.
+        """
+
+    @abstractmethod
+    def count_runs(self, dataset_name: str | None = None) -> int:
+        """How many runs there are (of one dataset name if given)."""
 
     @abstractmethod
     def delete_run(self, run_id: str) -> RunRecord:

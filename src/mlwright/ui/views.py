@@ -20,16 +20,16 @@ CHECKS_SHOWN = 60
 
 def overview(ws: Workspace) -> dict[str, Any]:
     """Counts and the newest of everything."""
-    runs = ws.store.list_runs()
+    runs = ws.store.list_runs(limit=10)
     versions = ws.store.list_model_versions()
     datasets = ws.store.list_datasets()
     checks = ws.store.list_checks(None, limit=10)
     return {
         "n_datasets": len({d.name for d in datasets}),
-        "n_runs": len(runs),
+        "n_runs": ws.store.count_runs(),
         "n_models": len({v.name for v in versions}),
         "n_versions": len(versions),
-        "runs": [run_row(r) for r in runs[:10]],
+        "runs": [run_row(r) for r in runs],
         "checks": [check_row(c) for c in checks],
     }
 
@@ -64,7 +64,11 @@ def dataset_page(ws: Workspace, name: str, version: int) -> dict[str, Any]:
         "columns": columns,
         "warnings": record.profile.get("warnings", []),
         "versions": ws.store.list_datasets(name),
-        "runs": [run_row(r) for r in ws.store.list_runs(name) if r.dataset_version == version],
+        "runs": [
+            run_row(r)
+            for r in ws.store.list_runs(name, limit=PAGE_SIZE)
+            if r.dataset_version == version
+        ],
     }
 
 
@@ -88,15 +92,15 @@ def run_row(run: RunRecord) -> dict[str, Any]:
 
 def run_list(ws: Workspace, page: int) -> dict[str, Any]:
     """One page of runs, newest first."""
-    runs = ws.store.list_runs()
-    n_pages = max(1, -(-len(runs) // PAGE_SIZE))
+    total = ws.store.count_runs()
+    n_pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 1), n_pages)
-    shown = runs[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    shown = ws.store.list_runs(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     return {
         "runs": [run_row(r) for r in shown],
         "page": page,
         "n_pages": n_pages,
-        "total": len(runs),
+        "total": total,
     }
 
 

@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from mlwright.core.errors import ConfigError, RunNotFoundError
 from mlwright.track.sql.rows import RunNoteRow, RunRow, RunTrialRow
@@ -140,13 +140,24 @@ class SqlRunStore:
         msg = f"no run {run_id!r} in this workspace"
         raise RunNotFoundError(msg, hint="list runs with: mlwright runs list", run=run_id)
 
-    def list_runs(self, dataset_name: str | None = None) -> list[RunRecord]:
-        """Runs, newest first."""
+    def list_runs(
+        self, dataset_name: str | None = None, *, limit: int | None = None, offset: int = 0
+    ) -> list[RunRecord]:
+        """Runs, newest first (one page of them with ``limit`` and ``offset``)."""
         query = select(RunRow).order_by(RunRow.started_at.desc(), RunRow.id)
         if dataset_name is not None:
             query = query.where(RunRow.dataset_name == dataset_name)
+        query = query.offset(offset).limit(limit)
         with self._reading() as session:
             return [row.to_entity() for row in session.scalars(query)]
+
+    def count_runs(self, dataset_name: str | None = None) -> int:
+        """How many runs there are (of one dataset name if given)."""
+        query = select(func.count()).select_from(RunRow)
+        if dataset_name is not None:
+            query = query.where(RunRow.dataset_name == dataset_name)
+        with self._reading() as session:
+            return int(session.scalar(query) or 0)
 
     def delete_run(self, run_id: str) -> RunRecord:
         """Delete a run and everything recorded under it."""
