@@ -50,6 +50,7 @@ def test_every_page_renders_quietly_and_fetches_only_itself(
         "/models/churn",
         "/monitoring",
         "/monitoring/churn",
+        "/reports",
     ]
     for number, path in enumerate(paths):
         requests.clear()

@@ -9,7 +9,14 @@ import xml.etree.ElementTree as ET
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlwright.report.svg import Series, bar_chart, heatmap, line_chart, scatter_chart
+from mlwright.report.svg import (
+    Series,
+    bar_chart,
+    heatmap,
+    line_chart,
+    scatter_chart,
+    spark_bars,
+)
 
 NASTY = "<script>alert(1)</script> & co"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -178,3 +185,11 @@ def test_heatmap_shades_by_the_largest_and_prints_shares() -> None:
     assert fills[2] == fills[3] == "rgb(255,255,255)"  # negative and missing: white
     for text in (">0.5<", ">0.25<", ">-0.1<"):
         assert text in chart
+
+
+def test_a_spark_histogram_has_one_bar_per_count_scaled_to_the_largest() -> None:
+    chart = spark_bars([1, 4, 0, float("nan"), 2], title=NASTY)
+    root = parse(chart)
+    heights = [float(r.get("height")) for r in root.findall(f"{SVG}rect")]
+    assert heights == [6.0, 24.0, 0.0, 0.0, 12.0]
+    assert "<script>" not in chart

@@ -51,7 +51,14 @@ def test_every_page_answers_with_what_it_is_about(
     expected = {
         "/": ["Workspace", "2</strong>runs", first],
         "/datasets": ["customers:1", "2,000"],
-        "/datasets/customers/1": ["tenure", "numeric", "Newest runs on this version", first],
+        "/datasets/customers/1": [
+            "tenure",
+            "numeric",
+            'aria-label="tenure: 0 to 59"',
+            "Newest runs on this version",
+            first,
+        ],
+        "/reports": ["No report written yet"],
         "/runs": ["2 runs", first, second],
         f"/runs/{first}": ["Test metrics", "roc_auc", "Leaderboard", "churn:1", "Report"],
         f"/runs/compare?a={first}&b={second}": ["side by side", "test roc_auc", "families"],
@@ -71,6 +78,9 @@ def test_every_page_answers_with_what_it_is_about(
     assert "In plain words" in report.text
     twin = httpx.get(f"{url}/runs/{first}/report.json", timeout=60)
     assert twin.json()["model"]["run"] == first
+    listed = httpx.get(f"{url}/reports", timeout=30).text
+    assert f'href="/runs/{first}/report#analysis"' in listed
+    assert "churn:1" in listed
 
 
 def test_unknown_things_get_a_clear_not_found_page(

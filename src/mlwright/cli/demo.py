@@ -150,5 +150,6 @@ def demo(
     console.print(
         f"\nNext: mlwright models show {MODEL_NAME}@{ALIAS}\n"
         f"      mlwright predict {MODEL_NAME}@{ALIAS} YOUR_FILE.csv -o scored.csv\n"
-        f"      mlwright monitor {MODEL_NAME}@{ALIAS} --current YOUR_FILE.csv"
+        f"      mlwright monitor {MODEL_NAME}@{ALIAS} --current YOUR_FILE.csv\n"
+        "      mlwright ui    (all of it in a browser)"
     )

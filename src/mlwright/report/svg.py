@@ -252,6 +252,26 @@ def heatmap(
     return _svg(title, width, height, parts)
 
 
+def spark_bars(
+    counts: Sequence[float], *, title: str, width: int = 120, height: int = 24
+) -> Markup:
+    """A tiny histogram for a table cell: one bar per count, scaled to the largest."""
+    finite = [c if math.isfinite(c) and c > 0 else 0.0 for c in counts]
+    largest = max(finite, default=0.0) or 1.0
+    step = width / max(len(finite), 1)
+    bars = "".join(
+        f'<rect x="{_r(i * step)}" y="{_r(height - height * c / largest)}" '
+        f'width="{_r(max(step - 1, 0.5))}" height="{_r(height * c / largest)}" '
+        f'fill="{PALETTE[0]}"/>'
+        for i, c in enumerate(finite)
+    )
+    label = escape(title)
+    return Markup(
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}" role="img" aria-label="{label}"><title>{label}</title>{bars}</svg>'
+    )
+
+
 def _points(xs: Sequence[float], ys: Sequence[float]) -> list[tuple[float, float]]:
     return [
         (float(x), float(y))

@@ -130,6 +130,10 @@ def create_app(ws: Workspace, config: UiConfig | None = None) -> FastAPI:
     def report_json(run_id: str) -> FileResponse:
         return FileResponse(_report_file(ws, run_id).with_suffix(".json"))
 
+    @app.get("/reports", response_class=HTMLResponse)
+    def reports() -> HTMLResponse:
+        return page("reports", reports=views.report_list(ws))
+
     @app.get("/models", response_class=HTMLResponse)
     def models() -> HTMLResponse:
         return page("models", models=views.model_list(ws))

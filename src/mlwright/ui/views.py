@@ -7,6 +7,7 @@ SVG (:mod:`mlwright.report.svg`), so the browser fetches nothing but the page.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -55,10 +56,19 @@ def dataset_page(ws: Workspace, name: str, version: int) -> dict[str, Any]:
     """One version: its schema with each column's profile, warnings, and its siblings."""
     record = ws.store.get_dataset(name, version)
     profiles = {c["name"]: c for c in record.profile.get("columns", [])}
+    from mlwright.report.svg import spark_bars
+
     columns = []
     for column in record.schema["columns"]:
         profile = profiles.get(column["name"], {})
-        columns.append({**column, **{k: v for k, v in profile.items() if k != "name"}})
+        histogram = profile.get("histogram")
+        shape = None
+        if histogram:
+            low, high = histogram["edges"][0], histogram["edges"][-1]
+            shape = spark_bars(histogram["counts"], title=f"{column['name']}: {low:g} to {high:g}")
+        columns.append(
+            {**column, **{k: v for k, v in profile.items() if k != "name"}, "shape": shape}
+        )
     return {
         "record": record,
         "columns": columns,
@@ -70,6 +80,21 @@ def dataset_page(ws: Workspace, name: str, version: int) -> dict[str, Any]:
             if r.dataset_version == version
         ],
     }
+
+
+def report_list(ws: Workspace) -> list[dict[str, Any]]:
+    """The reports written so far (newest first), with the models their runs became."""
+    folder = ws.path / "reports"
+    pages = sorted(folder.glob("*/report.html"), key=lambda p: -p.stat().st_mtime)
+    by_run: dict[str, list[str]] = {}
+    for version in ws.store.list_model_versions():
+        by_run.setdefault(version.run_id, []).append(version.ref)
+    rows = []
+    for page in pages:
+        run_id = page.parent.name
+        written = datetime.fromtimestamp(page.stat().st_mtime, UTC)
+        rows.append({"run": run_id, "models": by_run.get(run_id, []), "written": written})
+    return rows
 
 
 def run_row(run: RunRecord) -> dict[str, Any]:
