@@ -259,6 +259,10 @@ def test_runs_are_read_a_page_at_a_time_newest_first(store: MetadataStore) -> No
     churn = [r.id for r in store.list_runs("churn")]
     assert [r.id for r in store.list_runs("churn", limit=1, offset=1)] == churn[1:2]
     assert (store.count_runs(), store.count_runs("churn"), store.count_runs("none")) == (5, 3, 0)
+    store.create_run(new_run("churn", version=2))
+    second = store.list_runs("churn", dataset_version=2)
+    assert [r.dataset_ref for r in second] == ["churn:2"]
+    assert len(store.list_runs("churn", dataset_version=1, limit=10)) == 3
 
 
 # --- delete, artifacts -----------------------------------------------------------------------

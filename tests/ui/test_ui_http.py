@@ -83,14 +83,38 @@ def test_every_page_answers_with_what_it_is_about(
     assert "churn:1" in listed
 
 
+def test_other_sites_cannot_drive_or_frame_it(
+    workspace: Built, servers: Callable[..., UiServer]
+) -> None:
+    url = servers(workspace.path, "--allow-write").url
+    page = httpx.get(f"{url}/models/churn")
+    assert page.headers["x-frame-options"] == "DENY"
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    # Another site's name pointed at 127.0.0.1 (DNS rebinding) gets nothing.
+    rebound = httpx.get(f"{url}/models/churn", headers={"host": "evil.example"})
+    assert rebound.status_code == 400
+    assert "churn:1" not in rebound.text
+    cross = httpx.post(
+        f"{url}/models/churn/promote",
+        data={"version": 2, "alias": "production"},
+        headers={"sec-fetch-site": "cross-site"},
+    )
+    assert cross.status_code == 403
+    with Workspace(workspace.path) as ws:
+        assert ws.model_version("churn@production").version == 1
+
+
 def test_unknown_things_get_a_clear_not_found_page(
     workspace: Built, servers: Callable[..., UiServer]
 ) -> None:
     url = servers(workspace.path).url
-    for path in ("/runs/ffffffffffff", "/models/nosuch", "/datasets/nosuch/1"):
+    for path in ("/runs/ffffffffffff", "/models/nosuch", "/datasets/nosuch/1", "/nowhere"):
         answer = httpx.get(url + path, timeout=30)
         assert answer.status_code == 404, path
         assert "Not possible" in answer.text
+    half = httpx.get(f"{url}/runs/compare?a={workspace.first_run}")
+    assert half.status_code == 400
+    assert "missing or invalid: b" in half.text
 
 
 def test_read_only_by_default(workspace: Built, servers: Callable[..., UiServer]) -> None:
@@ -130,6 +154,13 @@ def test_with_allow_write_an_alias_moves_after_confirmation(
     assert deleted.status_code == 303
     with Workspace(workspace.path) as ws:
         assert [v.version for v in ws.model_versions("churn")] == [2]
+    # Its run, no longer registered, can go too, with the report written for it.
+    assert httpx.get(f"{url}/runs/{workspace.first_run}/report", timeout=120).status_code == 200
+    report = workspace.path / "reports" / workspace.first_run
+    assert report.exists()
+    assert httpx.post(f"{url}/runs/{workspace.first_run}/delete").status_code == 303
+    assert not report.exists()
+    assert httpx.get(f"{url}/runs/{workspace.first_run}").status_code == 404
 
 
 def test_a_token_is_needed_for_every_page(
@@ -151,6 +182,7 @@ def test_a_token_is_needed_for_every_page(
         right = browser.post("/login", data={"token": TOKEN})
         assert right.status_code == 303
         assert "httponly" in right.headers["set-cookie"].lower()
+        assert TOKEN not in right.headers["set-cookie"]  # a session derived from it
         assert browser.get("/runs").status_code == 200
 
 

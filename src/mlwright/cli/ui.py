@@ -32,14 +32,17 @@ def ui(
     """Open a dashboard over the workspace: datasets, runs, models, monitoring, reports."""
     import uvicorn
 
-    from mlwright.ui.app import UiConfig, create_app
+    from mlwright.ui.app import LOOPBACK_HOSTS, UiConfig, create_app
 
     token = read_token(token_file)
     if token is None and not is_loopback(host):
         msg = f"refusing to open the dashboard on {host} without a token"
         raise ConfigError(msg, hint="pass --token-file FILE, or bind 127.0.0.1")
     with workspace_from(ctx) as ws:
-        app = create_app(ws, UiConfig(allow_write=allow_write, token=token))
+        # On loopback only the loopback names are answered (another site's name pointed at
+        # 127.0.0.1 is not); beyond it the token guards every request.
+        hosts = LOOPBACK_HOSTS if is_loopback(host) else None
+        app = create_app(ws, UiConfig(allow_write=allow_write, token=token, hosts=hosts))
         mode = "changes allowed" if allow_write else "read-only"
         stderr().print(f"mlwright dashboard on http://{host}:{port} ({mode}); Ctrl-C stops it")
         uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -26,6 +26,8 @@ WORST_ROWS = 10
 DRIVERS = 5
 # Expected calibration error above which recalibration is suggested.
 RECALIBRATE_ABOVE = 0.05
+# A simulated shift worsening the metric by more than this share of its value is notable.
+NOTABLE_SHIFT = 0.02
 # Rows the sensitivity ranking of features shuffles.
 SENSITIVITY_ROWS = 1_000
 
@@ -231,7 +233,9 @@ def _with_suggestions(analysis: Analysis) -> Analysis:
         said.append(
             f"Errors depend most on {top.column} ({top.how}): check how it is measured there."
         )
-    falls = [r for r in analysis.shifts if r.worse and abs(r.change) > 0.02]
+    falls = [
+        r for r in analysis.shifts if r.worse and abs(r.change) > NOTABLE_SHIFT * abs(r.baseline)
+    ]
     if falls:
         worst = falls[0]
         said.append(

@@ -47,13 +47,13 @@ class ReportInputs:
 def build_report(inputs: ReportInputs, *, shifts: bool = True, seed: int = 0) -> dict[str, Any]:
     """Every fact of the report (see the module's docstring), ready for JSON."""
     from mlwright.core.errors import SchemaError
+    from mlwright.core.jsonable import jsonable
     from mlwright.insight.analyze import analyze_model
     from mlwright.learn.evaluate import bootstrap_metrics
     from mlwright.learn.metrics import get_metric, report_metrics
     from mlwright.learn.task import TaskType
     from mlwright.registry.labels import encode_truth
     from mlwright.report.narrative import summary
-    from mlwright.track.sql.runs import jsonable
 
     model, run = inputs.model, inputs.run
     target = model.info.target
@@ -149,24 +149,17 @@ def _baseline(
     }
     cost = run.config.get("cost")
     if cost and len(model.model.classes) == 2:
+        from mlwright.learn.cost import CostMatrix, expected_cost
+
+        matrix, p_positive = CostMatrix(**cost), output[:, 1]
+        # Acting on every row (p >= 0) or on none (p >= 2): the rules that ignore the data.
         baseline["cost_per_row"] = min(
-            _cost_per_row(cost, truth, np.full(len(truth), flag)) for flag in (0, 1)
+            expected_cost(truth, p_positive, matrix, always) for always in (0.0, 2.0)
         )
-        baseline["model_cost_per_row"] = _cost_per_row(
-            cost, truth, (output[:, 1] >= model.model.threshold).astype(int)
+        baseline["model_cost_per_row"] = expected_cost(
+            truth, p_positive, matrix, model.model.threshold
         )
     return baseline
-
-
-def _cost_per_row(cost: dict[str, float], truth: np.ndarray, flagged: np.ndarray) -> float:
-    positive = truth == 1
-    total = (
-        cost.get("tp", 0.0) * (flagged & positive).sum()
-        + cost.get("fp", 0.0) * (flagged & ~positive).sum()
-        + cost.get("fn", 0.0) * (~flagged.astype(bool) & positive).sum()
-        + cost.get("tn", 0.0) * (~flagged.astype(bool) & ~positive).sum()
-    )
-    return float(total / len(truth))
 
 
 def _curves(

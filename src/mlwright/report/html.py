@@ -28,7 +28,7 @@ def render_html(facts: dict[str, Any], *, twin: str = "report.json") -> str:
     return env.get_template("report.html.j2").render(
         r=facts,
         twin=twin,
-        fmt=_fmt,
+        fmt=format_number,
         charts=_performance_charts(facts),
         input_charts=_input_charts(facts),
     )
@@ -189,7 +189,7 @@ def _regression_charts(curves: dict[str, Any]) -> list[dict[str, Any]]:
                 y_label="actual - predicted",
                 zero_line=True,
             ),
-            f"Above zero it predicted too little. Mean residual {_fmt(curves['bias'])}.",
+            f"Above zero it predicted too little. Mean residual {format_number(curves['bias'])}.",
         ),
     ]
 
@@ -252,12 +252,17 @@ def _input_charts(facts: dict[str, Any]) -> list[dict[str, Any]]:
     return charts
 
 
-def _fmt(value: Any) -> str:
-    """A number for a table: four significant digits, thousands separated; blank for None."""
+def format_number(value: Any, digits: int = 4) -> str:
+    """A number for a table: ``digits`` significant digits, thousands separated.
+
+    None is blank; anything that is not a number is shown as text.
+    """
     if value is None:
         return ""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
     if isinstance(value, int):
         return f"{value:,}"
     if abs(value) >= 10_000:
         return f"{value:,.0f}"
-    return f"{value:.4g}"
+    return f"{value:.{digits}g}"

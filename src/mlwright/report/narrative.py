@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-# A simulated shift that moves the model's metric by more than this is worth a sentence.
-NOTABLE_SHIFT = 0.02
+from mlwright.insight.analyze import NOTABLE_SHIFT
 
 
 def summary(facts: dict[str, Any]) -> list[str]:
@@ -124,7 +123,9 @@ def _relies(facts: dict[str, Any]) -> list[str]:
 
 def _holds_up(facts: dict[str, Any]) -> list[str]:
     worse = [
-        s for s in facts["analysis"]["shifts"] if s["worse"] and abs(s["change"]) > NOTABLE_SHIFT
+        s
+        for s in facts["analysis"]["shifts"]
+        if s["worse"] and abs(s["change"]) > NOTABLE_SHIFT * abs(s["baseline"])
     ]
     if not worse:
         return []

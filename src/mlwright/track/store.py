@@ -90,9 +90,14 @@ class RunStore(ABC):
 
     @abstractmethod
     def list_runs(
-        self, dataset_name: str | None = None, *, limit: int | None = None, offset: int = 0
+        self,
+        dataset_name: str | None = None,
+        *,
+        dataset_version: int | None = None,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[RunRecord]:
-        """Runs (without trials and notes), newest first; of one dataset name if given.
+        """Runs (without trials and notes), newest first; of one dataset (version) if given.
 
         ``limit`` and ``offset`` read one page of them.
         """

@@ -5,9 +5,11 @@ uvicorn. Pages are Jinja2 templates with inline CSS and SVG: no script, no asset
 nothing to build. It is read-only unless ``allow_write``: then a model's alias can be moved
 and a version or run deleted, each through a confirmation page whose form POSTs the change.
 
-Auth: with a token, every page needs it, sent as ``Authorization: Bearer TOKEN`` or kept in
-an HttpOnly, same-site cookie set by the login form; tokens are compared in constant time.
-A POST must also come from the dashboard's own pages (its ``Origin`` matches the host).
+Auth: with a token, every page needs it, sent as ``Authorization: Bearer TOKEN`` or as an
+HttpOnly, same-site session cookie the sign-in form sets (an HMAC of the token, never the
+token itself); both are compared in constant time. Against other web pages driving a
+dashboard on loopback: requests must name an allowed host (no DNS rebinding), a POST from
+another origin is refused, and pages may not be framed; a content policy forbids any fetch.
 """
 
 from __future__ import annotations
@@ -19,21 +21,38 @@ from typing import TYPE_CHECKING, Any
 
 # At module level: FastAPI resolves the endpoints' annotations (Request) in this namespace.
 from fastapi import FastAPI, Form, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 if TYPE_CHECKING:
     from mlwright.workspace.facade import Workspace
 
 TEMPLATES = Path(__file__).parent / "templates"
-COOKIE = "mlwright_token"
+COOKIE = "mlwright_session"
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+HEADERS = {
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+        "form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    # not no-referrer: with it browsers send "Origin: null" on the dashboard's own forms
+    "Referrer-Policy": "same-origin",
+}
 
 
 @dataclass(frozen=True, slots=True)
 class UiConfig:
-    """What the dashboard allows: writes, and the token every request must carry."""
+    """What the dashboard allows: writes, its token, and the host names it answers to.
+
+    ``hosts`` None answers any name: for a dashboard behind a token on a public address.
+    """
 
     allow_write: bool = False
     token: str | None = None
+    hosts: tuple[str, ...] | None = LOOPBACK_HOSTS
 
 
 def create_app(ws: Workspace, config: UiConfig | None = None) -> FastAPI:
@@ -41,6 +60,7 @@ def create_app(ws: Workspace, config: UiConfig | None = None) -> FastAPI:
     import jinja2
 
     from mlwright.core.errors import MlwrightError, NotFoundError
+    from mlwright.report.html import format_number
     from mlwright.ui import views
 
     config = config or UiConfig()
@@ -49,7 +69,8 @@ def create_app(ws: Workspace, config: UiConfig | None = None) -> FastAPI:
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.globals |= {"fmt": _fmt, "when": _when, "allow_write": config.allow_write}
+    env.globals |= {"fmt": format_number, "when": _when, "allow_write": config.allow_write}
+    session = None if config.token is None else _session(config.token)
     app = FastAPI(title="mlwright dashboard", docs_url=None, redoc_url=None, openapi_url=None)
 
     def page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -57,34 +78,47 @@ def create_app(ws: Workspace, config: UiConfig | None = None) -> FastAPI:
         return HTMLResponse(html, status_code=status)
 
     def signed_in(request: Request) -> bool:
-        if config.token is None:
+        if config.token is None or session is None:
             return True
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer":
-            given = request.cookies.get(COOKIE, "")
-        return hmac.compare_digest(given.encode(), config.token.encode())
+        if scheme.lower() == "bearer":
+            return hmac.compare_digest(given.encode(), config.token.encode())
+        return hmac.compare_digest(request.cookies.get(COOKIE, "").encode(), session.encode())
 
     def writable(request: Request) -> None:
         if not config.allow_write:
             raise HTTPException(403, "the dashboard is read-only; start it with --allow-write")
         origin = request.headers.get("origin")
-        if origin is not None and origin.split("://", 1)[-1] != request.headers.get("host"):
+        site = request.headers.get("sec-fetch-site", "same-origin")
+        foreign = origin is not None and origin.split("://", 1)[-1] != request.headers.get("host")
+        if foreign or site not in ("same-origin", "none"):
             raise HTTPException(403, "changes must come from the dashboard's own pages")
 
     @app.middleware("http")
     async def guard(request: Request, call_next: Any) -> Any:
-        if request.url.path == "/login" or signed_in(request):
-            return await call_next(request)
-        return page("login", 401, failed=False)
+        host = request.headers.get("host", "").rsplit(":", 1)[0].strip("[]")
+        if config.hosts is not None and host not in config.hosts:
+            answer: Any = page("error", 400, message=f"unknown host {host!r}", hint=None)
+        elif request.url.path == "/login" or signed_in(request):
+            answer = await call_next(request)
+        else:
+            answer = page("login", 401, failed=False)
+        answer.headers.update(HEADERS)
+        return answer
 
     @app.exception_handler(MlwrightError)
     async def known(request: Request, exc: MlwrightError) -> HTMLResponse:
         status = 404 if isinstance(exc, NotFoundError) else 400
         return page("error", status, message=str(exc), hint=exc.hint)
 
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> HTMLResponse:
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> HTMLResponse:
         return page("error", exc.status_code, message=str(exc.detail), hint=None)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> HTMLResponse:
+        fields = ", ".join(str(e["loc"][-1]) for e in exc.errors())
+        return page("error", 400, message=f"missing or invalid: {fields}", hint=None)
 
     @app.get("/login", response_class=HTMLResponse)
     def login_form() -> HTMLResponse:
@@ -95,7 +129,7 @@ def create_app(ws: Workspace, config: UiConfig | None = None) -> FastAPI:
         if config.token is None or not hmac.compare_digest(token.encode(), config.token.encode()):
             return page("login", 401, failed=config.token is not None)
         done = RedirectResponse("/", status_code=303)
-        done.set_cookie(COOKIE, token, httponly=True, samesite="strict")
+        done.set_cookie(COOKIE, _session(token), httponly=True, samesite="strict")
         return done
 
     @app.get("/", response_class=HTMLResponse)
@@ -124,11 +158,11 @@ def create_app(ws: Workspace, config: UiConfig | None = None) -> FastAPI:
 
     @app.get("/runs/{run_id}/report", response_model=None)
     def report(run_id: str) -> FileResponse:
-        return FileResponse(_report_file(ws, run_id), media_type="text/html")
+        return FileResponse(ws.run_report(run_id), media_type="text/html")
 
     @app.get("/runs/{run_id}/report.json", response_model=None)
     def report_json(run_id: str) -> FileResponse:
-        return FileResponse(_report_file(ws, run_id).with_suffix(".json"))
+        return FileResponse(ws.run_report(run_id).with_suffix(".json"))
 
     @app.get("/reports", response_class=HTMLResponse)
     def reports() -> HTMLResponse:
@@ -215,26 +249,11 @@ def create_app(ws: Workspace, config: UiConfig | None = None) -> FastAPI:
     return app
 
 
-def _report_file(ws: Workspace, run_id: str) -> Path:
-    """The run's report page, written into the workspace the first time it is asked for."""
-    run = ws.store.get_run(run_id)
-    page = ws.path / "reports" / run.id / "report.html"
-    if not page.exists():
-        ws.report(run.id, page)
-    return page
+def _session(token: str) -> str:
+    """The sign-in cookie's value: derived from the token, so the cookie never holds it."""
+    import hashlib
 
-
-def _fmt(value: Any, digits: int = 4) -> str:
-    """A number for a table: significant digits, thousands separated; blank for None."""
-    if value is None:
-        return ""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return str(value)
-    if isinstance(value, int):
-        return f"{value:,}"
-    if abs(value) >= 10_000:
-        return f"{value:,.0f}"
-    return f"{value:.{digits}g}"
+    return hmac.new(token.encode(), b"mlwright dashboard session", hashlib.sha256).hexdigest()
 
 
 def _when(value: Any) -> str:

@@ -75,26 +75,26 @@ def dataset_page(ws: Workspace, name: str, version: int) -> dict[str, Any]:
         "warnings": record.profile.get("warnings", []),
         "versions": ws.store.list_datasets(name),
         "runs": [
-            run_row(r)
-            for r in ws.store.list_runs(name, limit=PAGE_SIZE)
-            if r.dataset_version == version
+            run_row(r) for r in ws.store.list_runs(name, dataset_version=version, limit=PAGE_SIZE)
         ],
     }
 
 
 def report_list(ws: Workspace) -> list[dict[str, Any]]:
     """The reports written so far (newest first), with the models their runs became."""
-    folder = ws.path / "reports"
-    pages = sorted(folder.glob("*/report.html"), key=lambda p: -p.stat().st_mtime)
+    from mlwright.workspace.reporting import written_reports
+
     by_run: dict[str, list[str]] = {}
     for version in ws.store.list_model_versions():
         by_run.setdefault(version.run_id, []).append(version.ref)
-    rows = []
-    for page in pages:
-        run_id = page.parent.name
-        written = datetime.fromtimestamp(page.stat().st_mtime, UTC)
-        rows.append({"run": run_id, "models": by_run.get(run_id, []), "written": written})
-    return rows
+    return [
+        {
+            "run": run_id,
+            "models": by_run.get(run_id, []),
+            "written": datetime.fromtimestamp(page.stat().st_mtime, UTC),
+        }
+        for run_id, page in written_reports(ws)
+    ]
 
 
 def run_row(run: RunRecord) -> dict[str, Any]:
@@ -133,8 +133,8 @@ def run_page(ws: Workspace, run_id: str) -> dict[str, Any]:
     """One run in full: what it was asked, its leaderboard, test metrics, notes, models."""
     from mlwright.workspace.run import Run
 
-    run = Run(ws.store.get_run(run_id), ws)
-    record = run._full()
+    record = ws.store.get_run(run_id)  # in full: trials and notes
+    run = Run(record, ws)
     versions = [v for v in ws.store.list_model_versions() if v.run_id == record.id]
     return {
         "run": run_row(record),
@@ -144,7 +144,8 @@ def run_page(ws: Workspace, run_id: str) -> dict[str, Any]:
         "threshold": record.result.get("threshold"),
         "cost": record.result.get("cost"),
         "versions": versions,
-        "has_model": record.model_key is not None,
+        # A report scores the rows the run held out: none with --test-size 0.
+        "has_report": record.model_key is not None and bool(record.result.get("n_test")),
     }
 
 

@@ -399,10 +399,13 @@ class Workspace:
         from mlwright.workspace.run import Run
 
         refuse_if_registered(self, self.store.get_run(run_id).id)
+        from mlwright.workspace.reporting import forget_report
+
         record = self.store.delete_run(run_id)
         for key in record.artifact_keys:
             if not self.store.is_artifact_referenced(key):
                 self.artifacts.delete(key)
+        forget_report(self, record.id)
         return Run(record, self)
 
     def register(self, run_id: str, name: str, *, alias: str | None = None) -> ModelVersionRecord:
@@ -520,6 +523,12 @@ class Workspace:
         if path is not None:
             write_report(facts, path)
         return facts
+
+    def run_report(self, run_id: str) -> Path:
+        """The report page of a run kept in the workspace (written on first request)."""
+        from mlwright.workspace.reporting import run_report
+
+        return run_report(self, run_id)
 
     def checks(self, name: str | None = None, *, limit: int | None = None) -> list[CheckRecord]:
         """The monitoring history (drift checks and retrain decisions), newest first."""

@@ -90,9 +90,14 @@ def plan(
 
 def collect(ws: Workspace, planned: Collectable) -> Collectable:
     """Delete what :func:`plan` found: the runs first, then the artifacts."""
+    from mlwright.workspace.reporting import forget_report
+
     for run in planned.runs:
         ws.store.delete_run(run.id)
+        forget_report(ws, run.id)
+    # Recorded since the plan was made: a run's own files are named in its result only.
+    owned = {k for r in ws.store.list_runs() for k in r.artifact_keys}
     for key, _ in planned.artifacts:
-        if not ws.store.is_artifact_referenced(key):  # recorded since the plan was made
+        if key not in owned and not ws.store.is_artifact_referenced(key):
             ws.artifacts.delete(key)
     return planned

@@ -9,6 +9,8 @@ are compared on their out-of-fold errors, which the run kept.
 from __future__ import annotations
 
 import re
+import threading
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +23,10 @@ if TYPE_CHECKING:
     from mlwright.workspace.facade import Workspace
 
 _RUN_ID = re.compile(r"^[0-9a-f]{4,12}$")
+# Where the dashboard keeps each run's report: REPORTS/RUN_ID/report.html (and .json).
+REPORTS = "reports"
+_writing: dict[str, threading.Lock] = {}
+_writing_guard = threading.Lock()
 
 
 def report_inputs(ws: Workspace, subject: str, *, data: Any = None) -> ReportInputs:
@@ -47,7 +53,7 @@ def report_inputs(ws: Workspace, subject: str, *, data: Any = None) -> ReportInp
         source = str(data) if isinstance(data, (str, Path)) else "the rows given"
     oof_losses = oof_features = None
     key = run.result.get("oof_losses_key")
-    if key is not None:
+    if key is not None and ws.artifacts.exists(key):  # gone with a clean-up: no slices then
         oof_losses = read_oof_losses(ws, key)
         rows = oof_losses.pop("row").to_numpy()
         oof_features = split.frame.iloc[rows][model.model.feature_columns].reset_index(drop=True)
@@ -100,12 +106,13 @@ def write_report(facts: dict[str, Any], path: str | Path) -> tuple[Path, Path]:
     twin = page.with_suffix(".json")
     page.parent.mkdir(parents=True, exist_ok=True)
     written = []
+    unique = uuid.uuid4().hex[:8]  # two writers of one report never share a partial file
     try:
         for target, text in (
             (twin, json.dumps(facts, indent=2, allow_nan=False)),
             (page, render_html(facts, twin=twin.name)),
         ):
-            partial = target.with_name(f".{target.name}.partial")
+            partial = target.with_name(f".{target.name}.{unique}.partial")
             partial.write_text(text, encoding="utf-8")
             written.append((partial, target))
         for partial, target in written:
@@ -114,3 +121,31 @@ def write_report(facts: dict[str, Any], path: str | Path) -> tuple[Path, Path]:
         for partial, _ in written:
             partial.unlink(missing_ok=True)
     return page, twin
+
+
+def run_report(ws: Workspace, run_id: str) -> Path:
+    """The run's report page in the workspace, written the first time it is asked for.
+
+    One writer per run at a time: a second request waits for the first one's page.
+    """
+    run = ws.store.get_run(run_id)
+    page = ws.path / REPORTS / run.id / "report.html"
+    with _writing_guard:
+        lock = _writing.setdefault(run.id, threading.Lock())
+    with lock:
+        if not page.exists():
+            ws.report(run.id, page)
+    return page
+
+
+def written_reports(ws: Workspace) -> list[tuple[str, Path]]:
+    """(run id, page) of every report written into the workspace, newest first."""
+    pages = (ws.path / REPORTS).glob("*/report.html")
+    return [(p.parent.name, p) for p in sorted(pages, key=lambda p: -p.stat().st_mtime)]
+
+
+def forget_report(ws: Workspace, run_id: str) -> None:
+    """Remove a run's written report (its run is gone)."""
+    import shutil
+
+    shutil.rmtree(ws.path / REPORTS / run_id, ignore_errors=True)

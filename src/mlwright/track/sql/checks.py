@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, select
 
 from mlwright.core.errors import ConfigError
+from mlwright.core.jsonable import jsonable
 from mlwright.track.entities import CheckKind
 from mlwright.track.sql.rows import CheckRow
-from mlwright.track.sql.runs import jsonable
 
 if TYPE_CHECKING:
     from collections.abc import Callable

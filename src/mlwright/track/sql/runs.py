@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -10,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy import delete, func, select
 
 from mlwright.core.errors import ConfigError, RunNotFoundError
+from mlwright.core.jsonable import jsonable
 from mlwright.track.sql.rows import RunNoteRow, RunRow, RunTrialRow
 
 if TYPE_CHECKING:
@@ -66,8 +66,8 @@ class SqlRunStore:
             status=report.status,
             params_json=jsonable(dict(report.params)),
             fold_scores_json=jsonable(list(report.fold_scores)),
-            mean=_finite(report.mean),
-            std=_finite(report.std),
+            mean=jsonable(report.mean),
+            std=jsonable(report.std),
             fit_time_s=report.fit_time_s,
             predict_ms_per_1k=report.predict_ms_per_1k,
             message=report.message,
@@ -141,12 +141,19 @@ class SqlRunStore:
         raise RunNotFoundError(msg, hint="list runs with: mlwright runs list", run=run_id)
 
     def list_runs(
-        self, dataset_name: str | None = None, *, limit: int | None = None, offset: int = 0
+        self,
+        dataset_name: str | None = None,
+        *,
+        dataset_version: int | None = None,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[RunRecord]:
         """Runs, newest first (one page of them with ``limit`` and ``offset``)."""
         query = select(RunRow).order_by(RunRow.started_at.desc(), RunRow.id)
         if dataset_name is not None:
             query = query.where(RunRow.dataset_name == dataset_name)
+        if dataset_version is not None:
+            query = query.where(RunRow.dataset_version == dataset_version)
         query = query.offset(offset).limit(limit)
         with self._reading() as session:
             return [row.to_entity() for row in session.scalars(query)]
@@ -170,32 +177,3 @@ class SqlRunStore:
 
         self._write(work, what=f"deleting run {doomed.id}")
         return doomed
-
-
-def jsonable(value: Any) -> Any:
-    """Parameters and results as plain JSON (NumPy numbers become Python numbers).
-
-    NaN and infinities become null: PostgreSQL's JSON refuses them, and a store must
-    hold the same thing whatever database is behind it.
-    """
-    import json
-
-    return _finite(json.loads(json.dumps(value, default=_plain)))
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    return value
-
-
-def _plain(value: Any) -> Any:
-    if hasattr(value, "item"):
-        return value.item()
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    return str(value)
