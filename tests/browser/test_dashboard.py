@@ -79,9 +79,11 @@ def test_from_a_run_to_its_model_to_its_report_then_promote(
     assert page.locator(".summary p").first.inner_text().startswith("This model predicts")
     page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
     page.goto(f"{server.url}/models/churn")
-    page.locator("a[href='/models/churn/promote?version=2&alias=production']").click()
+    page.get_by_label("alias").fill("production")
+    page.get_by_label("version").select_option("2")
+    page.get_by_role("button", name="review…").click()
     assert "point churn@production at version 2 (now version 1)" in page.content()
-    page.get_by_role("button").click()
+    page.get_by_role("button", name="Yes, point churn@production at version 2").click()
     assert page.url == f"{server.url}/models/churn"
     page.screenshot(path=str(tmp_path / "promoted.png"), full_page=True)
     with Workspace(built.path) as ws:

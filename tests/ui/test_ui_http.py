@@ -138,6 +138,9 @@ def test_with_allow_write_an_alias_moves_after_confirmation(
     assert "point churn@production at version 2 (now version 1)" in confirm.text
     with Workspace(workspace.path) as ws:  # asking changes nothing
         assert ws.model_version("churn@production").version == 1
+    bad = httpx.get(f"{url}/models/churn/promote?version=2&alias=no%20spaces", timeout=30)
+    assert bad.status_code == 400
+    assert "invalid alias" in bad.text
     foreign = httpx.post(
         f"{url}/models/churn/promote",
         data={"version": 2, "alias": "production"},

@@ -186,7 +186,10 @@ def create_app(ws: Workspace, config: UiConfig | None = None) -> FastAPI:
 
     @app.get("/models/{name}/promote", response_class=HTMLResponse)
     def promote_form(request: Request, name: str, version: int, alias: str) -> HTMLResponse:
+        from mlwright.registry.refs import check_alias
+
         writable(request)
+        check_alias(alias)
         target = ws.model_version(f"{name}:{version}")
         action = f"point {name}@{alias} at version {version}"
         current = [v.version for v in ws.store.list_model_versions(name) if alias in v.aliases]
