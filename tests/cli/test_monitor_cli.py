@@ -52,7 +52,16 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("monitor-template") / "ws"
     with Workspace(path) as ws:
         ws.ingest(customers(3000, 0), name="customers")
-        run = ws.train("customers", target="churn", time_budget=4, families=["lightgbm"], seed=0)
+        # deterministic: the same model on any machine load (its calibration decides
+        # whether estimated accuracy matches the measured one)
+        run = ws.train(
+            "customers",
+            target="churn",
+            time_budget=4,
+            families=["lightgbm"],
+            seed=0,
+            deterministic=True,
+        )
         ws.register(run.id, "churn", alias="production")
     return path
 
@@ -78,7 +87,11 @@ def test_data_like_the_training_data_is_healthy(
     assert "accuracy (estimated from confidence)" in result.stdout
     with Workspace(registered) as ws:
         (check,) = ws.checks("churn")
+        held_out = ws.load_model("churn@production").info.metrics["confidence_accuracy"]
     assert (check.kind, check.status, check.model_version) == ("drift", "healthy", 1)
+    # Compared like with like: the same estimate on the run's held-out rows (this model is
+    # under-confident: its estimate is below the accuracy measured there).
+    assert check.summary["performance"]["expected"] == pytest.approx(held_out)
 
 
 def test_a_shifted_column_is_drift_named_first_with_exit_1(

@@ -23,7 +23,7 @@ from mlwright.learn.cost import best_threshold, expected_cost
 from mlwright.learn.ensemble import pooled_loss, select_ensemble
 from mlwright.learn.evaluate import bootstrap_metrics, confusion
 from mlwright.learn.families.registry import select_families
-from mlwright.learn.metrics import get_metric, report_metrics, row_loss
+from mlwright.learn.metrics import confidence_accuracy, get_metric, report_metrics, row_loss
 from mlwright.learn.model import TabularModel
 from mlwright.learn.plan import REFIT_BUDGET_SHARE, make_plan
 from mlwright.learn.search import (
@@ -114,6 +114,8 @@ class TrainResult:
     # rows: see :func:`labelled_split`), for the best candidates by number, and "chosen".
     oof_rows: np.ndarray | None = None
     oof_losses: dict[str, np.ndarray] = field(default_factory=dict)
+    # A classifier's accuracy on the test rows as its own probabilities estimate it.
+    confidence_accuracy: float | None = None
 
 
 def train_model(
@@ -235,7 +237,7 @@ def train_model(
         classes=classes,
         threshold=threshold if threshold is not None else 0.5,
     )
-    test_metrics, matrix = _evaluate(model, frame, y, test_idx, task_type, config, cost)
+    test_metrics, matrix, confident = _evaluate(model, frame, y, test_idx, task_type, config, cost)
     oof_losses = _oof_losses(searcher, metric, members, weights, y_search, model.threshold)
     return TrainResult(
         task_type=task_type,
@@ -256,6 +258,7 @@ def train_model(
         notes=notes.lines,
         oof_rows=search_idx,
         oof_losses=oof_losses,
+        confidence_accuracy=confident,
     )
 
 
@@ -526,10 +529,15 @@ def _evaluate(
     task_type: TaskType,
     config: TrainConfig,
     cost: dict[str, Any] | None,
-) -> tuple[list[MetricEstimate], list[list[int]] | None]:
-    """Test-set metrics with bootstrap intervals, the confusion matrix and the test cost."""
+) -> tuple[list[MetricEstimate], list[list[int]] | None, float | None]:
+    """Test-set metrics with bootstrap intervals, the confusion matrix and the test cost.
+
+    Also a classifier's accuracy as its own confidence estimates it on the test rows: what
+    monitoring compares the same estimate on unlabelled rows with (like with like, whatever
+    the model's calibration).
+    """
     if len(test_idx) == 0:
-        return [], None
+        return [], None, None
     x_test = frame.iloc[test_idx]
     with quiet_libraries():
         output = model._combined(x_test)
@@ -542,4 +550,7 @@ def _evaluate(
         cost["test_cost_per_row"] = expected_cost(
             y_test, output[:, 1], config.cost, model.threshold
         )
-    return estimates, matrix
+    confident = None
+    if task_type.is_classification:
+        confident = confidence_accuracy(output, model.threshold)[0]
+    return estimates, matrix, confident

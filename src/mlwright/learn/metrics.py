@@ -8,6 +8,7 @@ probabilities with the decision threshold (binary) or the most probable class.
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -68,6 +69,25 @@ def row_loss(y: np.ndarray, output: np.ndarray, threshold: float) -> np.ndarray:
     loss = np.asarray(predicted_codes(np.nan_to_num(output), threshold) != y, dtype=float)
     loss[unknown] = np.nan
     return loss
+
+
+def confidence_accuracy(proba: np.ndarray, threshold: float) -> tuple[float, float]:
+    """Expected accuracy of a classifier from its probabilities, and its standard error.
+
+    Each row counts as right with the probability the model gives its decision: what a
+    monitor can say without labels (confidence-based performance estimation).
+    """
+    import numpy as np
+
+    if proba.shape[1] == 2:
+        positive = proba[:, 1] >= threshold
+        right = np.where(positive, proba[:, 1], proba[:, 0])
+    else:
+        right = proba.max(axis=1)
+    n = len(right)
+    if n == 0:
+        return math.nan, math.nan
+    return float(right.mean()), float(math.sqrt(float(np.sum(right * (1 - right)))) / n)
 
 
 # Metrics are computed with NumPy rather than scikit-learn's functions: the bootstrap scores

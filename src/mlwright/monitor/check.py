@@ -302,9 +302,13 @@ def _performance(
             )
         return overall, windows
     if cur_output.ndim == 2:
-        # Expected: the accuracy measured on the run's held-out test rows; the reference's
-        # own estimate is biased upwards where the model trained on those rows.
-        tested = _tested(metrics, "accuracy")
+        # Expected: the same estimate on the run's held-out test rows (like with like, so
+        # the model's calibration cancels out); packages from before it was kept: the
+        # accuracy measured there. The reference's own estimate is biased upwards where the
+        # model trained on those rows.
+        tested = metrics.get("confidence_accuracy")
+        if tested is None:
+            tested = _tested(metrics, "accuracy")
         estimate = estimated(cur_output, ref_output, threshold, config.tolerance, expected=tested)
         return estimate, []
     return None, []

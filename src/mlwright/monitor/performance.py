@@ -167,21 +167,6 @@ def by_window(
     return found
 
 
-def confidence_accuracy(proba: np.ndarray, threshold: float) -> tuple[float, float]:
-    """Expected accuracy of a classifier from its probabilities, and its standard error."""
-    import numpy as np
-
-    if proba.shape[1] == 2:
-        positive = proba[:, 1] >= threshold
-        right = np.where(positive, proba[:, 1], proba[:, 0])
-    else:
-        right = proba.max(axis=1)
-    n = len(right)
-    if n == 0:
-        return math.nan, math.nan
-    return float(right.mean()), float(math.sqrt(float(np.sum(right * (1 - right)))) / n)
-
-
 def estimated(
     current: np.ndarray,
     reference: np.ndarray,
@@ -192,9 +177,11 @@ def estimated(
 ) -> PerformanceCheck:
     """Accuracy estimated from confidence on current rows, against ``expected``.
 
-    ``expected`` is the accuracy measured at validation; without it, the same estimate on
-    reference rows.
+    ``expected`` is the same estimate on the held-out test rows (or the accuracy measured
+    there); without it, the same estimate on reference rows.
     """
+    from mlwright.learn.metrics import confidence_accuracy
+
     value, error = confidence_accuracy(current, threshold)
     if expected is None:
         expected, _ = confidence_accuracy(reference, threshold)

@@ -99,6 +99,7 @@ def package_info(ws: Workspace, run: RunRecord, model: TabularModel) -> PackageI
             "greater_is_better": result.get("greater_is_better", True),
             "cv_score": result.get("cv_score"),
             "test_metrics": result.get("test_metrics", []),
+            "confidence_accuracy": result.get("confidence_accuracy"),
             "threshold": model.threshold,
         },
         lineage={

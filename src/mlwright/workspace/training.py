@@ -211,6 +211,7 @@ def result_dict(result: TrainResult, duration_s: float) -> dict[str, Any]:
         "cv_score": result.cv_score,
         "test_metrics": [m.to_dict() for m in result.test_metrics],
         "confusion_matrix": result.confusion_matrix,
+        "confidence_accuracy": result.confidence_accuracy,
         "classes": None if result.model.classes is None else [str(c) for c in result.model.classes],
         "threshold": result.threshold,
         "cost": result.cost,
