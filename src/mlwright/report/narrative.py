@@ -53,6 +53,12 @@ def _how_often(facts: dict[str, Any]) -> list[str]:
         f"{_pct(baseline['accuracy'])} of the time."
     ]
     classes = facts["model"]["classes"]
+    costed = "model_cost_per_row" in baseline
+    if costed and accuracy["value"] < baseline["accuracy"]:
+        said.append(
+            "It is right less often than that rule on purpose: with the costs you gave, its "
+            f'threshold flags more rows as "{classes[1]}" to miss fewer of them.'
+        )
     if len(classes) == 2 and "precision" in metrics and "recall" in metrics:
         said.append(
             f'When it says "{classes[1]}" it is right {_pct(metrics["precision"]["value"])} '
