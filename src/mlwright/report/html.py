@@ -196,7 +196,7 @@ def _regression_charts(curves: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _input_charts(facts: dict[str, Any]) -> list[dict[str, Any]]:
     """Permutation importance, tree SHAP, and partial dependence of the top inputs."""
-    from mlwright.report.svg import Series, bar_chart, line_chart
+    from mlwright.report.svg import Series, bar_chart, heatmap, line_chart
 
     charts = []
     importance = facts["importance"]
@@ -237,6 +237,16 @@ def _input_charts(facts: dict[str, Any]) -> list[dict[str, Any]]:
                 title=f"Partial dependence: {column}",
                 x_label=column,
                 y_label="mean output",
+            )
+        elif len(series) > 1:  # several classes: levels x classes
+            levels = [str(g) for g in dependence["grid"][:MAX_LEVELS]]
+            svg = heatmap(
+                [[ys[i] for ys in series.values()] for i in range(len(levels))],
+                levels,
+                list(series),
+                title=f"Partial dependence: {column}",
+                row_title=column,
+                col_title="mean probability",
             )
         else:
             name, ys = next(iter(series.items()))

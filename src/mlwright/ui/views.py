@@ -65,10 +65,14 @@ def dataset_page(ws: Workspace, name: str, version: int) -> dict[str, Any]:
         shape = None
         if histogram:
             low, high = histogram["edges"][0], histogram["edges"][-1]
-            shape = spark_bars(histogram["counts"], title=f"{column['name']}: {low:g} to {high:g}")
-        columns.append(
-            {**column, **{k: v for k, v in profile.items() if k != "name"}, "shape": shape}
-        )
+            span = f"{low:g} to {high:g}"
+            if column.get("role") == "datetime":
+                span = f"{_date(low)} to {_date(high)}"
+            shape = spark_bars(histogram["counts"], title=f"{column['name']}: {span}")
+        shown = {k: v for k, v in profile.items() if k != "name"}
+        if column.get("role") == "datetime":  # profiled as epoch seconds: shown as dates
+            shown |= {k: _date(shown.get(k)) for k in ("min", "mean", "max")}
+        columns.append({**column, **shown, "shape": shape})
     return {
         "record": record,
         "columns": columns,
@@ -279,3 +283,10 @@ def _chosen(result: dict[str, Any]) -> str:
     if chosen.get("kind") == "ensemble":
         return "ensemble of " + ", ".join(m["family"] for m in members)
     return str(members[0]["family"])
+
+
+def _date(seconds: Any) -> str | None:
+    """Epoch seconds as a UTC date and time (None stays None)."""
+    if not isinstance(seconds, int | float):
+        return None
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M")
