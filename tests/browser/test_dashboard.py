@@ -3,7 +3,7 @@ promotion through its confirmation page. Screenshots go to the test's folder."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -13,6 +13,8 @@ from tests.ui.dashboard import Built, UiServer, build, start
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
+
+    from tests.browser.conftest import Watched
 
 
 @pytest.fixture(scope="module")
@@ -24,21 +26,11 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Built,
     server.stop()
 
 
-def watched(browser: Any) -> tuple[Any, list[str], list[str]]:
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    errors: list[str] = []
-    requests: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("request", lambda r: requests.append(r.url))
-    return page, errors, requests
-
-
 def test_every_page_renders_quietly_and_fetches_only_itself(
-    browser: Any, dashboard: tuple[Built, UiServer], tmp_path: Path
+    watched: Watched, dashboard: tuple[Built, UiServer], tmp_path: Path
 ) -> None:
     built, server = dashboard
-    page, errors, requests = watched(browser)
+    page, errors, requests = watched.page, watched.errors, watched.requests
     paths = [
         "/",
         "/datasets",
@@ -60,14 +52,13 @@ def test_every_page_renders_quietly_and_fetches_only_itself(
         page.screenshot(path=str(tmp_path / f"page-{number}.png"), full_page=True)
         assert requests == [server.url + path], path  # no asset, no script, no CDN
     assert errors == []
-    page.close()
 
 
 def test_from_a_run_to_its_model_to_its_report_then_promote(
-    browser: Any, dashboard: tuple[Built, UiServer], tmp_path: Path
+    watched: Watched, dashboard: tuple[Built, UiServer], tmp_path: Path
 ) -> None:
     built, server = dashboard
-    page, errors, _ = watched(browser)
+    page, errors = watched.page, watched.errors
     page.goto(f"{server.url}/runs")
     page.get_by_role("link", name=built.second_run).first.click()
     assert page.url == f"{server.url}/runs/{built.second_run}"
@@ -92,4 +83,3 @@ def test_from_a_run_to_its_model_to_its_report_then_promote(
     assert "production" in history
     assert "\t2\t1\t" in history
     assert errors == []
-    page.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -13,6 +13,8 @@ from mlwright.monitor.html import write_html
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from tests.browser.conftest import Watched
 
 
 def report() -> MonitorReport:
@@ -39,14 +41,9 @@ def report() -> MonitorReport:
     )
 
 
-def test_the_page_renders_offline_without_errors(browser: Any, tmp_path: Path) -> None:
+def test_the_page_renders_offline_without_errors(watched: Watched, tmp_path: Path) -> None:
     page_file = write_html(report().to_dict(), tmp_path / "check.html")
-    page = browser.new_page()
-    errors: list[str] = []
-    requests: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("request", lambda r: requests.append(r.url))
+    page, errors, requests = watched.page, watched.errors, watched.requests
     page.goto(page_file.as_uri())
     page.screenshot(path=str(tmp_path / "check.png"), full_page=True)
     assert errors == []
@@ -57,4 +54,3 @@ def test_the_page_renders_offline_without_errors(browser: Any, tmp_path: Path) -
     assert page.locator("tr.drifted td").first.inner_text() == "age"
     assert "now.csv <b>" in page.locator("p.muted").first.inner_text()  # shown as text
     assert (tmp_path / "check.png").stat().st_size > 10_000
-    page.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -11,6 +11,8 @@ from tests.cli.planted import customers
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from tests.browser.conftest import Watched
 
 
 @pytest.fixture(scope="module")
@@ -26,14 +28,9 @@ def report_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_the_report_renders_offline_without_errors(
-    browser: Any, report_page: Path, tmp_path: Path
+    watched: Watched, report_page: Path, tmp_path: Path
 ) -> None:
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    errors: list[str] = []
-    requests: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("request", lambda r: requests.append(r.url))
+    page, errors, requests = watched.page, watched.errors, watched.requests
     page.goto(report_page.as_uri())
     page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
     assert errors == []
@@ -54,4 +51,3 @@ def test_the_report_renders_offline_without_errors(
     assert page.locator("#analysis").is_visible()
     assert requests == [report_page.as_uri()]  # the link stays on the page
     assert (tmp_path / "report.png").stat().st_size > 50_000
-    page.close()

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mlwright.core.errors import ConfigError
+from mlwright.core.sampling import sample_positions
 from mlwright.monitor.drift import (
     CATEGORICAL,
     NUMERIC,
@@ -153,8 +154,8 @@ def check_model(
         kinds={c: k for c, k in kinds.items() if k is not None},
     )
     rng = np.random.default_rng(config.seed)
-    ref_rows = _sample_rows(reference.num_rows, SCORED_ROWS, rng)
-    cur_rows = _sample_rows(current.num_rows, SCORED_ROWS, rng)
+    ref_rows = sample_positions(reference.num_rows, SCORED_ROWS, rng)
+    cur_rows = sample_positions(current.num_rows, SCORED_ROWS, rng)
     ref_frame = reference.select(columns).take(ref_rows).to_pandas()
     cur_frame = current.select(columns).take(cur_rows).to_pandas()
     ref_output = model.output(model.prepare(ref_frame, warn_extra=False))
@@ -170,8 +171,10 @@ def check_model(
     multivariate = None
     if config.multivariate and tested:
         multivariate = domain_check(
-            _codes(reference, tested, kinds, _sample_rows(reference.num_rows, DOMAIN_ROWS, rng)),
-            _codes(current, tested, kinds, _sample_rows(current.num_rows, DOMAIN_ROWS, rng)),
+            _codes(
+                reference, tested, kinds, sample_positions(reference.num_rows, DOMAIN_ROWS, rng)
+            ),
+            _codes(current, tested, kinds, sample_positions(current.num_rows, DOMAIN_ROWS, rng)),
             alpha=config.drift.alpha,
             seed=config.seed,
         )
@@ -206,14 +209,6 @@ def _kind(role: str, dtype: str) -> str | None:
     if role == "numeric" and is_numeric_type(upper) and not is_temporal_type(upper):
         return NUMERIC
     return None
-
-
-def _sample_rows(n: int, limit: int, rng: np.random.Generator) -> np.ndarray:
-    import numpy as np
-
-    if n <= limit:
-        return np.arange(n)
-    return np.sort(rng.choice(n, limit, replace=False))
 
 
 def _with_importance(feature: FeatureDrift, importance: float | None) -> FeatureDrift:

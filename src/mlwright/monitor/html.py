@@ -31,11 +31,10 @@ def render_html(report: dict[str, Any], *, when: datetime | None = None) -> str:
 
 def write_html(report: dict[str, Any], path: str | Path) -> Path:
     """Write the page to ``path`` (through a temporary file: never half a page)."""
+    from mlwright.core.files import write_texts
+
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.partial")
-    partial.write_text(render_html(report), encoding="utf-8")
-    partial.replace(target)
+    write_texts({target: render_html(report)})
     return target
 
 

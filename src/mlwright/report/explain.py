@@ -17,6 +17,8 @@ import warnings
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+from mlwright.core.sampling import sample_positions
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -128,7 +130,7 @@ def permutation_importance(
     import numpy as np
 
     rng = np.random.default_rng(seed)
-    rows = _sample(len(features), n_rows, rng)
+    rows = sample_positions(len(features), n_rows, rng)
     frame = features.iloc[rows][model.feature_columns].reset_index(drop=True)
     y = np.asarray(truth)[rows]
     n = len(frame)
@@ -178,7 +180,7 @@ def tree_shap(
     sources = None if prepare is None else transformed_sources(prepare)
     if sources is None:
         return None
-    rows = _sample(len(features), n_rows, np.random.default_rng(seed))
+    rows = sample_positions(len(features), n_rows, np.random.default_rng(seed))
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Found unknown categories")
         prepared = prepare.transform(features.iloc[rows][model.feature_columns])
@@ -314,7 +316,7 @@ def partial_dependence(
     """
     import numpy as np
 
-    rows = _sample(len(features), n_rows, np.random.default_rng(seed))
+    rows = sample_positions(len(features), n_rows, np.random.default_rng(seed))
     sample = features.iloc[rows][model.feature_columns].reset_index(drop=True)
     n = len(sample)
     kinds = _column_kinds(model)
@@ -434,12 +436,3 @@ def _step(pipeline: Any, name: str) -> Any:
 
 def _is_lightgbm(estimator: Any) -> bool:
     return estimator is not None and type(estimator).__module__.startswith("lightgbm")
-
-
-def _sample(n: int, n_rows: int, rng: np.random.Generator) -> np.ndarray:
-    """Positions of a seeded sample of ``n_rows`` of ``n`` rows, in order (all when fewer)."""
-    import numpy as np
-
-    if n <= n_rows:
-        return np.arange(n)
-    return np.sort(rng.choice(n, n_rows, replace=False))

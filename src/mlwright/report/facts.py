@@ -91,7 +91,7 @@ def build_report(inputs: ReportInputs, *, shifts: bool = True, seed: int = 0) ->
         "metrics": [e.to_dict() for e in estimates],
         "baseline": _baseline(model, inputs.train_target, truth, output, run),
         "curves": _curves(truth, output, classes, threshold, run, task_type),
-        "leaderboard": _leaderboard(inputs, metric, classes is not None, seed),
+        "leaderboard": _leaderboard(inputs, classes is not None, seed),
         "analysis": analysis.to_dict(),
     }
     facts |= _explanations(model, prepared, truth, metric, seed)
@@ -197,56 +197,61 @@ def _explanations(
     }
 
 
-def _leaderboard(
-    inputs: ReportInputs, metric: Metric, classifier: bool, seed: int
-) -> list[dict[str, Any]]:
+def _leaderboard(inputs: ReportInputs, classifier: bool, seed: int) -> list[dict[str, Any]]:
     """The best candidates, each with its worst slice on its out-of-fold errors.
 
     An ensemble chosen over them comes first, as a row of its own.
     """
-    chosen = inputs.run.result.get("chosen") or {}
+    result = inputs.run.result
+    chosen = result.get("chosen") or {}
+    ensemble = chosen.get("kind") == "ensemble"
     members = {m["candidate"] for m in chosen.get("members", [])}
     losses, features = inputs.oof_losses, inputs.oof_features
     if losses is not None and features is not None and len(losses) > SLICE_ROWS:
         keep = losses.sample(n=SLICE_ROWS, random_state=seed).index
         losses, features = losses.loc[keep], features.loc[keep]
-    rows = []
-    if chosen.get("kind") == "ensemble":
-        score = inputs.run.result.get("cv_score") or {}
+    # (row, the column of its out-of-fold losses)
+    board: list[tuple[dict[str, Any], str]] = []
+    if ensemble:
         families = ", ".join(f"#{m['candidate']} {m['family']}" for m in chosen["members"])
-        ensemble: dict[str, Any] = {
-            "candidate": None,
-            "family": f"ensemble of {families}",
-            "phase": "ensemble",
-            "cv_mean": score.get("mean"),
-            "cv_std": None,
-            "fit_time_s": None,
-            "chosen": True,
-            "member": False,
-            "overall_loss": None,
-            "worst_slice": None,
-        }
-        if losses is not None and features is not None and "chosen" in losses.columns:
-            ensemble |= _worst_slice(features, losses["chosen"].to_numpy(), classifier)
-        rows.append(ensemble)
+        score = (result.get("cv_score") or {}).get("mean")
+        row = _board_row(None, f"ensemble of {families}", "ensemble", score, None, None)
+        board.append(({**row, "chosen": True}, "chosen"))
     for trial in inputs.leaderboard[:LEADERBOARD_ROWS]:
-        row: dict[str, Any] = {
-            "candidate": trial.number,
-            "family": trial.family,
-            "phase": trial.phase,
-            "cv_mean": trial.mean,
-            "cv_std": trial.std,
-            "fit_time_s": trial.fit_time_s,
-            "chosen": trial.number in members and chosen.get("kind") != "ensemble",
+        row = _board_row(
+            trial.number, trial.family, trial.phase, trial.mean, trial.std, trial.fit_time_s
+        )
+        row |= {
+            "chosen": trial.number in members and not ensemble,
             "member": trial.number in members,
-            "overall_loss": None,
-            "worst_slice": None,
         }
-        column = str(trial.number)
+        board.append((row, str(trial.number)))
+    for row, column in board:
         if losses is not None and features is not None and column in losses.columns:
             row |= _worst_slice(features, losses[column].to_numpy(), classifier)
-        rows.append(row)
-    return rows
+    return [row for row, _ in board]
+
+
+def _board_row(
+    candidate: int | None,
+    family: str,
+    phase: str,
+    cv_mean: float | None,
+    cv_std: float | None,
+    fit_time_s: float | None,
+) -> dict[str, Any]:
+    return {
+        "candidate": candidate,
+        "family": family,
+        "phase": phase,
+        "cv_mean": cv_mean,
+        "cv_std": cv_std,
+        "fit_time_s": fit_time_s,
+        "chosen": False,
+        "member": False,
+        "overall_loss": None,
+        "worst_slice": None,
+    }
 
 
 def _worst_slice(features: pd.DataFrame, loss: np.ndarray, classifier: bool) -> dict[str, Any]:

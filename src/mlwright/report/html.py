@@ -46,7 +46,7 @@ def _performance_charts(facts: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _classification_charts(facts: dict[str, Any]) -> list[dict[str, Any]]:
-    from mlwright.report.svg import Series, heatmap, line_chart
+    from mlwright.report.svg import Series, heatmap
 
     curves = facts["curves"]
     charts = []
@@ -55,18 +55,12 @@ def _classification_charts(facts: dict[str, Any]) -> list[dict[str, Any]]:
             Series(f"{c['class']} (AUC {c['auc']:.3f})", c["fpr"], c["tpr"]) for c in curves["roc"]
         ]
         charts.append(
-            _chart(
-                line_chart(
-                    roc,
-                    title="ROC curve",
-                    x_label="false positive rate",
-                    y_label="true positive rate",
-                    x_range=(0, 1),
-                    y_range=(0, 1),
-                    diagonal=True,
-                ),
+            _unit_square(
+                roc,
+                ("ROC curve", "false positive rate", "true positive rate"),
                 "How many positives it finds (up) for how many false alarms (right), over all "
                 "thresholds. The diagonal is guessing.",
+                diagonal=True,
             )
         )
         pr = [
@@ -74,32 +68,20 @@ def _classification_charts(facts: dict[str, Any]) -> list[dict[str, Any]]:
             for c in curves["pr"]
         ]
         charts.append(
-            _chart(
-                line_chart(
-                    pr,
-                    title="Precision-recall curve",
-                    x_label="recall",
-                    y_label="precision",
-                    x_range=(0, 1),
-                    y_range=(0, 1),
-                ),
+            _unit_square(
+                pr,
+                ("Precision-recall curve", "recall", "precision"),
                 "How often a flagged row is right (up) as it finds more of the positives (right).",
             )
         )
     calibration = curves["calibration"]
     charts.append(
-        _chart(
-            line_chart(
-                [Series("model", calibration["predicted"], calibration["observed"])],
-                title="Calibration",
-                x_label="predicted probability",
-                y_label="observed rate",
-                x_range=(0, 1),
-                y_range=(0, 1),
-                diagonal=True,
-            ),
+        _unit_square(
+            [Series("model", calibration["predicted"], calibration["observed"])],
+            ("Calibration", "predicted probability", "observed rate"),
             f"On the diagonal, a predicted 70% happens 70% of the time. Expected calibration "
             f"error {calibration['error']:.3f}.",
+            diagonal=True,
         )
     )
     confusion = curves["confusion"]
@@ -118,6 +100,25 @@ def _classification_charts(facts: dict[str, Any]) -> list[dict[str, Any]]:
     )
     charts += _threshold_charts(facts)
     return charts
+
+
+def _unit_square(
+    series: list[Any], labels: tuple[str, str, str], caption: str, *, diagonal: bool = False
+) -> dict[str, Any]:
+    """A line chart of shares against shares, both axes 0 to 1: (title, x label, y label)."""
+    from mlwright.report.svg import line_chart
+
+    title, x_label, y_label = labels
+    svg = line_chart(
+        series,
+        title=title,
+        x_label=x_label,
+        y_label=y_label,
+        x_range=(0, 1),
+        y_range=(0, 1),
+        diagonal=diagonal,
+    )
+    return _chart(svg, caption)
 
 
 def _threshold_charts(facts: dict[str, Any]) -> list[dict[str, Any]]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import threading
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -100,26 +99,17 @@ def write_report(facts: dict[str, Any], path: str | Path) -> tuple[Path, Path]:
     """Write the page to ``path`` and its JSON twin beside it (``.json``); both or neither."""
     import json
 
+    from mlwright.core.files import write_texts
     from mlwright.report.html import render_html
 
     page = Path(path)
     twin = page.with_suffix(".json")
-    page.parent.mkdir(parents=True, exist_ok=True)
-    written = []
-    unique = uuid.uuid4().hex[:8]  # two writers of one report never share a partial file
-    try:
-        for target, text in (
-            (twin, json.dumps(facts, indent=2, allow_nan=False)),
-            (page, render_html(facts, twin=twin.name)),
-        ):
-            partial = target.with_name(f".{target.name}.{unique}.partial")
-            partial.write_text(text, encoding="utf-8")
-            written.append((partial, target))
-        for partial, target in written:
-            partial.replace(target)
-    finally:
-        for partial, _ in written:
-            partial.unlink(missing_ok=True)
+    write_texts(
+        {
+            twin: json.dumps(facts, indent=2, allow_nan=False),
+            page: render_html(facts, twin=twin.name),
+        }
+    )
     return page, twin
 
 
